@@ -1,0 +1,485 @@
+// Typed stack configuration: defaults per environment, validated at load, every problem reported at once.
+//
+// `parseStackConfig` is pure (strings in, `StackConfig` or one `ConfigError` out) so every bad input is
+// unit-tested without Pulumi; `loadConfig` only reads the Pulumi config and calls it.
+import * as pulumi from "@pulumi/pulumi";
+import { canonicalCidr, Cidr, cidrsOverlap, isDnsName, parseCidr } from "./render/net";
+
+export const PROJECT = "observability-stack";
+
+export const ENVIRONMENTS = ["dev", "prod"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+export const CLUSTER_KINDS = ["ec2-k3s", "existing"] as const;
+export type ClusterKind = (typeof CLUSTER_KINDS)[number];
+export const ARCHITECTURES = ["arm64", "x86_64"] as const;
+export type Architecture = (typeof ARCHITECTURES)[number];
+export const SIGNALS = ["metrics", "logs", "traces"] as const;
+export type Signal = (typeof SIGNALS)[number];
+
+/** A retention period, always a whole number of days (Loki's index period is 24h). */
+export interface Retention {
+    /** As written in config, e.g. `15d`. */
+    readonly text: string;
+    readonly days: number;
+    /** For Go `time.Duration` settings (Tempo `block_retention`), e.g. `360h`. */
+    readonly hours: string;
+}
+
+export interface HostConfig {
+    readonly instanceType: string;
+    readonly architecture: Architecture;
+    readonly rootVolumeSizeGiB: number;
+    readonly dataVolumeSizeGiB: number;
+    readonly k3sVersion: string;
+    readonly vpcCidr: string;
+    readonly availabilityZone: string;
+    readonly readinessTimeoutMinutes: number;
+}
+
+export interface BucketConfig {
+    /** Customer-managed KMS key ARN for S3, EBS and SSM; AES256 / AWS-managed keys when absent. */
+    readonly kmsKeyArn?: string;
+    readonly versioning: boolean;
+    readonly replicationRegion?: string;
+    readonly replicationKmsKeyArn?: string;
+    readonly lifecycleMarginDays: number;
+    readonly noncurrentVersionExpirationDays: number;
+    readonly abortIncompleteUploadDays: number;
+    readonly forceDestroy: boolean;
+}
+
+export interface CertificateConfig {
+    readonly caValidityHours: number;
+    readonly validityHours: number;
+    readonly earlyRenewalHours: number;
+}
+
+export interface StackConfig {
+    readonly project: string;
+    readonly stack: string;
+    readonly environment: Environment;
+    readonly clusterKind: ClusterKind;
+    readonly region: string;
+    readonly host: HostConfig;
+    /** CIDRs allowed to reach the public endpoints (443, OTLP 4317/4318). */
+    readonly ingressCidrs: readonly string[];
+    /** CIDRs allowed to reach admin ports (Kubernetes API 6443). Never the whole internet. */
+    readonly adminCidrs: readonly string[];
+    /** Public DNS domain; endpoints are `<service>.<domain>`. */
+    readonly domain?: string;
+    readonly retention: Readonly<Record<Signal, Retention>>;
+    readonly buckets: BucketConfig;
+    readonly certificates: CertificateConfig;
+    readonly tags: Readonly<Record<string, string>>;
+    /** Kubeconfig of an existing cluster (clusterKind `existing`), a secret. */
+    readonly kubeconfig?: pulumi.Output<string>;
+}
+
+/** One problem with one key. */
+export interface ConfigProblem {
+    readonly key: string;
+    readonly value: unknown;
+    readonly message: string;
+    readonly allowed: string;
+}
+
+export class ConfigError extends Error {
+    constructor(readonly stack: string, readonly problems: readonly ConfigProblem[]) {
+        super(
+            `Invalid configuration for stack '${stack}' (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map(p => `  - ${formatProblem(p)}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+    const value = p.value === undefined ? "(not set)" : JSON.stringify(p.value);
+    return `${p.key} = ${value}: ${p.message}; allowed: ${p.allowed}`;
+}
+
+/** Every key this project reads, with its kind. Keys are flat (pulumi/pulumi#21219). */
+export const CONFIG_KEYS = {
+    environment: "string",
+    clusterKind: "string",
+    instanceType: "string",
+    instanceArchitecture: "string",
+    rootVolumeSizeGiB: "integer",
+    dataVolumeSizeGiB: "integer",
+    k3sVersion: "string",
+    vpcCidr: "string",
+    availabilityZone: "string",
+    readinessTimeoutMinutes: "integer",
+    ingressCidrs: "array",
+    adminCidrs: "array",
+    domain: "string",
+    retentionMetrics: "string",
+    retentionLogs: "string",
+    retentionTraces: "string",
+    kmsKeyArn: "string",
+    bucketVersioning: "boolean",
+    replicationRegion: "string",
+    replicationKmsKeyArn: "string",
+    lifecycleMarginDays: "integer",
+    noncurrentVersionExpirationDays: "integer",
+    abortIncompleteUploadDays: "integer",
+    bucketForceDestroy: "boolean",
+    caValidityHours: "integer",
+    certValidityHours: "integer",
+    certEarlyRenewalHours: "integer",
+    tags: "object",
+    kubeconfig: "secret",
+} as const;
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** Defaults that differ per environment; every other default is the same for both. */
+export const ENVIRONMENT_DEFAULTS: Record<Environment, {
+    clusterKind: ClusterKind;
+    retention: Record<Signal, string>;
+    bucketForceDestroy: boolean;
+    dataVolumeSizeGiB: number;
+}> = {
+    dev: {
+        clusterKind: "ec2-k3s",
+        retention: { metrics: "15d", logs: "7d", traces: "3d" },
+        bucketForceDestroy: true,
+        dataVolumeSizeGiB: 100,
+    },
+    prod: {
+        clusterKind: "existing",
+        retention: { metrics: "90d", logs: "30d", traces: "14d" },
+        bucketForceDestroy: false,
+        dataVolumeSizeGiB: 100,
+    },
+};
+
+export const DEFAULTS = {
+    instanceType: { arm64: "t4g.xlarge", x86_64: "m7i.xlarge" } as Record<Architecture, string>,
+    instanceArchitecture: "arm64" as Architecture,
+    rootVolumeSizeGiB: 30,
+    k3sVersion: "v1.34.1+k3s1",
+    vpcCidr: "10.20.0.0/16",
+    readinessTimeoutMinutes: 20,
+    bucketVersioning: true,
+    lifecycleMarginDays: 7,
+    noncurrentVersionExpirationDays: 7,
+    abortIncompleteUploadDays: 2,
+    caValidityHours: 87600,
+    certValidityHours: 8760,
+    certEarlyRenewalHours: 720,
+};
+
+/** Bounds, in days, of each signal's retention. */
+export const RETENTION_BOUNDS: Record<Signal, { min: number; max: number }> = {
+    metrics: { min: 1, max: 1825 },
+    logs: { min: 1, max: 730 },
+    traces: { min: 1, max: 180 },
+};
+
+/** k3s's own pod and service networks: the VPC must not overlap them. */
+const K3S_NETWORKS = ["10.42.0.0/16", "10.43.0.0/16"];
+const REGION_RE = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const KMS_KEY_RE = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/** Raw values as the Pulumi engine hands them over: strings, with arrays and objects as JSON. */
+export interface RawConfig {
+    /** Keys of the project namespace without the `observability-stack:` prefix. */
+    readonly values: Readonly<Record<string, string | undefined>>;
+    /** Secret keys that are set, as secret Outputs (never read in plain). */
+    readonly secrets: Readonly<Record<string, pulumi.Output<string> | undefined>>;
+    /** `aws:region`. */
+    readonly awsRegion?: string;
+}
+
+class Collector {
+    readonly problems: ConfigProblem[] = [];
+    add(key: string, value: unknown, message: string, allowed: string): void {
+        this.problems.push({ key: key.includes(":") ? key : `${PROJECT}:${key}`, value, message, allowed });
+    }
+}
+
+function closest(key: string, candidates: readonly string[]): string | undefined {
+    const distance = (a: string, b: string): number => {
+        const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+        for (let j = 1; j <= b.length; j++) d[0][j] = j;
+        for (let i = 1; i <= a.length; i++)
+            for (let j = 1; j <= b.length; j++)
+                d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        return d[a.length][b.length];
+    };
+    const scored = candidates.map(c => ({ c, d: distance(key.toLowerCase(), c.toLowerCase()) })).sort((x, y) => x.d - y.d);
+    return scored.length && scored[0].d <= 3 ? scored[0].c : undefined;
+}
+
+/**
+ * Parses and validates the raw config of one stack. Throws one `ConfigError` listing every problem.
+ */
+export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
+    const c = new Collector();
+    const v = raw.values;
+    const known = Object.keys(CONFIG_KEYS);
+
+    for (const key of Object.keys(v)) {
+        if (!(key in CONFIG_KEYS)) {
+            const hint = closest(key, known);
+            c.add(key, v[key], "unknown key" + (hint ? ` (did you mean '${hint}'?)` : ""), `one of the keys in Pulumi.yaml: ${known.join(", ")}`);
+        }
+    }
+
+    const oneOf = <T extends string>(key: ConfigKey, allowed: readonly T[], fallback: T | undefined): T | undefined => {
+        const value = v[key];
+        if (value === undefined) return fallback;
+        if ((allowed as readonly string[]).includes(value)) return value as T;
+        c.add(key, value, "not a supported value", allowed.join(" | "));
+        return fallback;
+    };
+    const integer = (key: ConfigKey, fallback: number, min: number, max: number, unit: string): number => {
+        const value = v[key];
+        if (value === undefined) return fallback;
+        if (!/^-?\d+$/.test(value.trim())) {
+            c.add(key, value, "not a whole number", `an integer from ${min} to ${max} (${unit})`);
+            return fallback;
+        }
+        const n = Number(value);
+        if (n < min || n > max) c.add(key, n, "out of range", `an integer from ${min} to ${max} (${unit})`);
+        return n;
+    };
+    const bool = (key: ConfigKey, fallback: boolean): boolean => {
+        const value = v[key];
+        if (value === undefined) return fallback;
+        if (value === "true" || value === "false") return value === "true";
+        c.add(key, value, "not a boolean", "true | false");
+        return fallback;
+    };
+    const json = (key: ConfigKey, expect: "array" | "object"): unknown => {
+        const value = v[key];
+        if (value === undefined) return undefined;
+        try {
+            const parsed: unknown = JSON.parse(value);
+            const ok = expect === "array" ? Array.isArray(parsed) : typeof parsed === "object" && parsed !== null && !Array.isArray(parsed);
+            if (ok) return parsed;
+        } catch {
+            /* reported below */
+        }
+        c.add(key, value, `not a YAML/JSON ${expect === "array" ? "list" : "map"}`, expect === "array" ? "a list of strings" : "a map of strings to strings");
+        return undefined;
+    };
+
+    // Environment and cluster kind.
+    const stackEnv = (ENVIRONMENTS as readonly string[]).includes(stack) ? (stack as Environment) : undefined;
+    let environment = oneOf("environment", ENVIRONMENTS, stackEnv);
+    if (environment === undefined) {
+        if (v.environment === undefined)
+            c.add("environment", undefined, `required because the stack name '${stack}' is not an environment`, ENVIRONMENTS.join(" | "));
+        environment = "dev";
+    }
+    const envDefaults = ENVIRONMENT_DEFAULTS[environment];
+    const clusterKind = oneOf("clusterKind", CLUSTER_KINDS, envDefaults.clusterKind) ?? envDefaults.clusterKind;
+    if (environment === "prod" && clusterKind === "ec2-k3s") {
+        c.add("clusterKind", clusterKind, "prod runs replicated (replication factor 3) and a single k3s host cannot hold three replicas", "existing (for prod)");
+    }
+
+    // Region.
+    const region = raw.awsRegion;
+    if (region === undefined) c.add("aws:region", undefined, "required", "an AWS region such as eu-west-1");
+    else if (!REGION_RE.test(region)) c.add("aws:region", region, "not an AWS region name", "an AWS region such as eu-west-1 or us-gov-west-1");
+    const regionOrDefault = region ?? "us-east-1";
+
+    // Host.
+    const architecture = oneOf("instanceArchitecture", ARCHITECTURES, DEFAULTS.instanceArchitecture) ?? DEFAULTS.instanceArchitecture;
+    const instanceType = v.instanceType ?? DEFAULTS.instanceType[architecture];
+    const itMatch = /^([a-z]+)(\d+)([a-z-]*)\.(\d*x?large|metal(-\d+xl)?|nano|micro|small|medium)$/.exec(instanceType);
+    if (!itMatch) {
+        c.add("instanceType", instanceType, "not an EC2 instance type", "an EC2 instance type such as t4g.xlarge or m7g.2xlarge");
+    } else {
+        const graviton = itMatch[3].startsWith("g");
+        if (graviton !== (architecture === "arm64")) {
+            c.add("instanceType", instanceType, `a ${graviton ? "Graviton (arm64)" : "x86_64"} type does not run the ${architecture} AMI`,
+                architecture === "arm64" ? "a Graviton type (t4g, m7g, c7g, r8g, …)" : "an x86_64 type (t3, m7i, m7a, …), or set instanceArchitecture arm64");
+        }
+        if (["nano", "micro", "small", "medium"].includes(itMatch[4])) {
+            c.add("instanceType", instanceType, "too small: the LGTM backends need at least 8 GiB of memory", "size large or bigger (e.g. t4g.xlarge)");
+        }
+    }
+    const rootVolumeSizeGiB = integer("rootVolumeSizeGiB", DEFAULTS.rootVolumeSizeGiB, 20, 1024, "GiB");
+    const dataVolumeSizeGiB = integer("dataVolumeSizeGiB", envDefaults.dataVolumeSizeGiB, 20, 16384, "GiB");
+    const k3sVersion = v.k3sVersion ?? DEFAULTS.k3sVersion;
+    const k3s = /^v1\.(\d+)\.\d+\+k3s\d+$/.exec(k3sVersion);
+    if (!k3s) c.add("k3sVersion", k3sVersion, "not a k3s release tag", "a tag like v1.34.1+k3s1");
+    else if (Number(k3s[1]) < 32) c.add("k3sVersion", k3sVersion, "too old: the Mimir chart requires Kubernetes 1.32 or newer", "v1.32.0+k3s1 or newer");
+
+    const vpcCidr = v.vpcCidr ?? DEFAULTS.vpcCidr;
+    const vpc = parseCidr(vpcCidr);
+    if (!vpc || vpc.family !== 4) c.add("vpcCidr", vpcCidr, "not an IPv4 CIDR block", "an IPv4 CIDR block from /16 to /24, e.g. 10.20.0.0/16");
+    else if (vpc.prefix < 16 || vpc.prefix > 24 || vpc.hostBitsSet) {
+        c.add("vpcCidr", vpcCidr, vpc.hostBitsSet ? `host bits are set (did you mean ${canonicalCidr(vpc)}?)` : "prefix outside what a VPC allows",
+            "an IPv4 CIDR block from /16 to /24, e.g. 10.20.0.0/16");
+    } else {
+        const clash = K3S_NETWORKS.find(n => cidrsOverlap(vpc, parseCidr(n)!));
+        if (clash) c.add("vpcCidr", vpcCidr, `overlaps k3s's pod/service network ${clash}`, `a block outside ${K3S_NETWORKS.join(" and ")}`);
+    }
+    const availabilityZone = v.availabilityZone ?? `${regionOrDefault}a`;
+    if (!new RegExp(`^${regionOrDefault}[a-z]$`).test(availabilityZone)) {
+        c.add("availabilityZone", availabilityZone, `not a zone of region ${regionOrDefault}`, `a zone name such as ${regionOrDefault}a`);
+    }
+    const readinessTimeoutMinutes = integer("readinessTimeoutMinutes", DEFAULTS.readinessTimeoutMinutes, 5, 60, "minutes");
+
+    // Network access.
+    const cidrList = (key: "ingressCidrs" | "adminCidrs", admin: boolean): string[] => {
+        const list = json(key, "array");
+        if (list === undefined) return [];
+        const out: string[] = [];
+        for (const item of list as unknown[]) {
+            const allowed = admin
+                ? "specific IPv4/IPv6 CIDR blocks with a prefix of at least /8 (IPv4) or /16 (IPv6), never 0.0.0.0/0 or ::/0"
+                : "IPv4/IPv6 CIDR blocks such as 203.0.113.0/24 or 2001:db8::/32";
+            if (typeof item !== "string") { c.add(key, item, "not a string", allowed); continue; }
+            const cidr: Cidr | undefined = parseCidr(item);
+            if (!cidr) { c.add(key, item, "not a CIDR block", allowed); continue; }
+            if (cidr.hostBitsSet) { c.add(key, item, `host bits are set (did you mean ${canonicalCidr(cidr)}?)`, allowed); continue; }
+            if (admin && cidr.prefix === 0) { c.add(key, item, "opens the admin ports to the whole internet", allowed); continue; }
+            if (admin && cidr.prefix < (cidr.family === 4 ? 8 : 16)) { c.add(key, item, "too broad for admin ports", allowed); continue; }
+            if (out.includes(item)) { c.add(key, item, "listed twice", "each CIDR block once"); continue; }
+            out.push(item);
+        }
+        return out;
+    };
+    const ingressCidrs = cidrList("ingressCidrs", false);
+    const adminCidrs = cidrList("adminCidrs", true);
+    if (clusterKind === "ec2-k3s" && adminCidrs.length === 0 && c.problems.every(p => !p.key.endsWith(":adminCidrs"))) {
+        c.add("adminCidrs", v.adminCidrs === undefined ? undefined : adminCidrs, "empty: the deploy's readiness gate and kubectl reach the k3s API (6443) only from these",
+            "at least one CIDR block, e.g. your workstation's public address as x.x.x.x/32");
+    }
+
+    const domain = v.domain;
+    if (domain !== undefined && !isDnsName(domain)) {
+        c.add("domain", domain, "not a lower-case DNS name with at least two labels", "a domain such as obs.example.com");
+    }
+
+    // Retention.
+    const retention = {} as Record<Signal, Retention>;
+    for (const signal of SIGNALS) {
+        const key = `retention${signal[0].toUpperCase()}${signal.slice(1)}` as ConfigKey;
+        const text = v[key] ?? envDefaults.retention[signal];
+        const { min, max } = RETENTION_BOUNDS[signal];
+        const allowed = `a duration of whole days from ${min}d to ${max}d, written as Nd, Nw or a multiple of 24 as Nh`;
+        const m = /^(\d+)(h|d|w)$/.exec(text);
+        let days = Number.NaN;
+        if (!m) c.add(key, text, "not a duration", allowed);
+        else if (m[2] === "h" && Number(m[1]) % 24 !== 0) c.add(key, text, "not a whole number of days (Loki deletes per 24h index period)", allowed);
+        else {
+            days = m[2] === "h" ? Number(m[1]) / 24 : m[2] === "w" ? Number(m[1]) * 7 : Number(m[1]);
+            if (days < min || days > max) c.add(key, text, "outside the sane bounds for " + signal, allowed);
+        }
+        retention[signal] = { text, days, hours: `${days * 24}h` };
+    }
+
+    // Buckets.
+    const kmsArn = (key: "kmsKeyArn" | "replicationKmsKeyArn", expectRegion: string | undefined): string | undefined => {
+        const value = v[key];
+        if (value === undefined) return undefined;
+        const m = KMS_KEY_RE.exec(value);
+        const allowed = `a KMS key ARN (not an alias) in ${expectRegion ?? "the region it is used in"}, e.g. arn:aws:kms:${expectRegion ?? "eu-west-1"}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+        if (!m) c.add(key, value, "not a KMS key ARN", allowed);
+        else if (expectRegion !== undefined && m[1] !== expectRegion) c.add(key, value, `the key is in ${m[1]}, KMS keys are regional`, allowed);
+        return value;
+    };
+    const kmsKeyArn = kmsArn("kmsKeyArn", region);
+    const versioning = bool("bucketVersioning", DEFAULTS.bucketVersioning);
+    const replicationRegion = v.replicationRegion;
+    if (replicationRegion !== undefined) {
+        if (!REGION_RE.test(replicationRegion)) c.add("replicationRegion", replicationRegion, "not an AWS region name", "an AWS region other than the stack's, e.g. eu-central-1");
+        else if (replicationRegion === region) c.add("replicationRegion", replicationRegion, "same as aws:region, so it is not cross-region", "an AWS region other than " + region);
+        if (!versioning) c.add("bucketVersioning", false, "S3 replication requires versioning on the source buckets", "true when replicationRegion is set");
+    }
+    const replicationKmsKeyArn = kmsArn("replicationKmsKeyArn", replicationRegion);
+    if (replicationKmsKeyArn !== undefined && replicationRegion === undefined) {
+        c.add("replicationKmsKeyArn", replicationKmsKeyArn, "set without replicationRegion", "only together with replicationRegion");
+    }
+    if (kmsKeyArn !== undefined && replicationRegion !== undefined && replicationKmsKeyArn === undefined) {
+        c.add("replicationKmsKeyArn", undefined, "required: objects encrypted with kmsKeyArn replicate only to a KMS key in the replica region",
+            `a KMS key ARN in ${replicationRegion}`);
+    }
+    const lifecycleMarginDays = integer("lifecycleMarginDays", DEFAULTS.lifecycleMarginDays, 1, 90, "days added to each signal's retention before S3 expires objects");
+    const noncurrentVersionExpirationDays = integer("noncurrentVersionExpirationDays", DEFAULTS.noncurrentVersionExpirationDays, 1, 365, "days");
+    const abortIncompleteUploadDays = integer("abortIncompleteUploadDays", DEFAULTS.abortIncompleteUploadDays, 1, 30, "days");
+    const forceDestroy = bool("bucketForceDestroy", envDefaults.bucketForceDestroy);
+
+    // Certificates.
+    const caValidityHours = integer("caValidityHours", DEFAULTS.caValidityHours, 8760, 175200, "hours, 1 to 20 years");
+    const validityHours = integer("certValidityHours", DEFAULTS.certValidityHours, 720, 9528, "hours, 30 to 397 days");
+    const earlyRenewalHours = integer("certEarlyRenewalHours", DEFAULTS.certEarlyRenewalHours, 336, 4764, "hours; at least 14 days, the certificate-expiry alert threshold");
+    if (validityHours > caValidityHours) {
+        c.add("certValidityHours", validityHours, `longer than the CA's validity (${caValidityHours}h)`, `at most caValidityHours (${caValidityHours})`);
+    }
+    if (earlyRenewalHours * 2 > validityHours) {
+        c.add("certEarlyRenewalHours", earlyRenewalHours, `more than half of certValidityHours (${validityHours}h): certificates would be re-issued on almost every pulumi up`,
+            `at most ${Math.floor(validityHours / 2)}`);
+    }
+
+    // Tags.
+    const tags: Record<string, string> = {};
+    const rawTags = json("tags", "object");
+    if (rawTags !== undefined) {
+        const entries = Object.entries(rawTags as Record<string, unknown>);
+        if (entries.length > 40) c.add("tags", `${entries.length} tags`, "too many: AWS allows 50 tags and the stack adds its own", "at most 40 tags");
+        for (const [k, value] of entries) {
+            if (k.length < 1 || k.length > 128 || /^aws:/i.test(k)) c.add(`tags.${k}`, k, "invalid tag key", "1 to 128 characters, not starting with aws:");
+            else if (typeof value !== "string" || value.length > 256) c.add(`tags.${k}`, value, "invalid tag value", "a string of at most 256 characters");
+            else tags[k] = value;
+        }
+    }
+
+    // Existing cluster.
+    const kubeconfig = raw.secrets.kubeconfig;
+    if (clusterKind === "existing" && kubeconfig === undefined) {
+        c.add("kubeconfig", undefined, "required for clusterKind existing", "the cluster's kubeconfig, set with: pulumi config set --secret kubeconfig < kubeconfig.yaml");
+    }
+    if (clusterKind === "ec2-k3s" && kubeconfig !== undefined) {
+        c.add("kubeconfig", "[secret]", "only read for clusterKind existing (ec2-k3s builds its own)", "unset for clusterKind ec2-k3s");
+    }
+
+    if (c.problems.length > 0) throw new ConfigError(stack, c.problems);
+    return {
+        project: PROJECT,
+        stack,
+        environment,
+        clusterKind,
+        region: regionOrDefault,
+        host: {
+            instanceType, architecture, rootVolumeSizeGiB, dataVolumeSizeGiB, k3sVersion, vpcCidr, availabilityZone, readinessTimeoutMinutes,
+        },
+        ingressCidrs,
+        adminCidrs,
+        domain,
+        retention,
+        buckets: {
+            kmsKeyArn, versioning, replicationRegion, replicationKmsKeyArn, lifecycleMarginDays,
+            noncurrentVersionExpirationDays, abortIncompleteUploadDays, forceDestroy,
+        },
+        certificates: { caValidityHours, validityHours, earlyRenewalHours },
+        tags,
+        kubeconfig,
+    };
+}
+
+/** Reads this stack's Pulumi config and validates it. Throws a `ConfigError` listing every problem. */
+export function loadConfig(): StackConfig {
+    const prefix = `${PROJECT}:`;
+    const all = pulumi.runtime.allConfig();
+    const secretKeys = new Set(Object.entries(CONFIG_KEYS).filter(([, kind]) => kind === "secret").map(([k]) => k));
+    const values: Record<string, string | undefined> = {};
+    const secrets: Record<string, pulumi.Output<string> | undefined> = {};
+    const config = new pulumi.Config(PROJECT);
+    for (const fullKey of Object.keys(all)) {
+        if (!fullKey.startsWith(prefix)) continue;
+        const key = fullKey.slice(prefix.length);
+        if (secretKeys.has(key)) {
+            // Read as a secret Output even if it was set in plain text; its value is never parsed here.
+            secrets[key] = config.requireSecret(key);
+        } else {
+            values[key] = all[fullKey];
+        }
+    }
+    return parseStackConfig(pulumi.getStack(), { values, secrets, awsRegion: new pulumi.Config("aws").get("region") });
+}

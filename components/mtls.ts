@@ -1,0 +1,128 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import type { CertificateConfig } from "./config";
+import {
+    CLIENT_IDENTITIES, ClientIdentity, K3S_CAS, K3sCa, k3sCaResourceName, NAMESPACE, SERVER_IDENTITIES, serverDnsNames,
+} from "./render/pki";
+
+export interface MutualTlsArgs {
+    /** Validity and renewal window of the CA and of every issued certificate. */
+    certificates: CertificateConfig;
+    /** Public domain; servers with a public endpoint also get `<label>.<domain>`. Defaults to none. */
+    domain?: string;
+    /** Namespace of the in-cluster Service names in server SANs. Defaults to `observability`. */
+    namespace?: string;
+    /** Also create the k3s cluster CAs, service-account key and admin certificate. Defaults to false. */
+    k3s?: boolean;
+    /** Organization in every subject. Defaults to `observability-stack`. */
+    organization?: string;
+}
+
+/** A certificate and its private key (the key is always a secret Output). */
+export interface KeyPair {
+    readonly certPem: pulumi.Output<string>;
+    readonly keyPem: pulumi.Output<string>;
+}
+
+export interface K3sPki {
+    readonly cas: Readonly<Record<K3sCa, KeyPair>>;
+    /** Service-account token signing key (`service.key`); it has no certificate. */
+    readonly serviceAccountKeyPem: pulumi.Output<string>;
+    /** Client certificate in `system:masters`, for the deploy's kubeconfig. */
+    readonly admin: KeyPair;
+}
+
+const CA_USES = ["cert_signing", "crl_signing", "digital_signature"];
+const SERVER_USES = ["digital_signature", "key_encipherment", "server_auth"];
+const CLIENT_USES = ["digital_signature", "key_encipherment", "client_auth"];
+
+/**
+ * The stack's PKI, all made with `@pulumi/tls`: a root CA, a server certificate per backend service, client
+ * certificates for the collectors and Grafana, and (for a k3s host) the cluster CAs and an admin certificate.
+ * Leaf certificates carry `earlyRenewalHours`, so a `pulumi up` inside the renewal window re-issues them.
+ */
+export class MutualTls extends pulumi.ComponentResource {
+    /** PEM of the root CA that every backend client verifies against. */
+    public readonly caCertPem: pulumi.Output<string>;
+    public readonly servers: Readonly<Record<string, KeyPair>>;
+    public readonly clients: Readonly<Record<ClientIdentity, KeyPair>>;
+    public readonly k3s?: K3sPki;
+
+    private readonly organization: string;
+    private readonly certs: CertificateConfig;
+
+    constructor(name: string, args: MutualTlsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("observability:pki:MutualTls", name, {}, opts);
+        this.organization = args.organization ?? "observability-stack";
+        this.certs = args.certificates;
+        const namespace = args.namespace ?? NAMESPACE;
+
+        const root = this.selfSignedCa(`${name}-root-ca`, "observability-stack root CA", "ECDSA");
+        this.caCertPem = root.certPem;
+
+        const servers: Record<string, KeyPair> = {};
+        for (const id of SERVER_IDENTITIES) {
+            servers[id.name] = this.issue(`${name}-server-${id.name}`, root, {
+                commonName: `${id.services[0]}.${namespace}.svc`,
+                dnsNames: serverDnsNames(id, args.domain, namespace),
+                uses: SERVER_USES,
+            });
+        }
+        this.servers = servers;
+
+        const clients = {} as Record<ClientIdentity, KeyPair>;
+        for (const id of CLIENT_IDENTITIES) {
+            clients[id] = this.issue(`${name}-client-${id}`, root, { commonName: id, uses: CLIENT_USES });
+        }
+        this.clients = clients;
+
+        if (args.k3s) {
+            // Dedicated CAs for the cluster: k3s advises against sharing a root across clusters or with other PKI.
+            // No early renewal on these: rotating a k3s CA needs `k3s certificate rotate-ca` (see README).
+            const cas = {} as Record<K3sCa, KeyPair>;
+            for (const ca of K3S_CAS) {
+                cas[ca] = this.selfSignedCa(`${name}-k3s-${k3sCaResourceName(ca)}`, `k3s ${ca}`, "ECDSA", false);
+            }
+            const serviceAccountKey = new tls.PrivateKey(`${name}-k3s-service-account-key`, { algorithm: "RSA", rsaBits: 2048 }, { parent: this });
+            const admin = this.issue(`${name}-k3s-admin`, cas["client-ca"], {
+                commonName: "observability-admin",
+                organization: "system:masters",
+                uses: CLIENT_USES,
+            });
+            this.k3s = { cas, serviceAccountKeyPem: pulumi.secret(serviceAccountKey.privateKeyPem), admin };
+        }
+
+        this.registerOutputs({ caCertPem: this.caCertPem, servers: this.servers, clients: this.clients, k3s: this.k3s });
+    }
+
+    private selfSignedCa(name: string, commonName: string, algorithm: "ECDSA", renew = true): KeyPair {
+        const key = new tls.PrivateKey(`${name}-key`, { algorithm, ecdsaCurve: "P256" }, { parent: this });
+        const cert = new tls.SelfSignedCert(name, {
+            privateKeyPem: key.privateKeyPem,
+            subject: { commonName, organization: this.organization },
+            isCaCertificate: true,
+            allowedUses: CA_USES,
+            validityPeriodHours: this.certs.caValidityHours,
+            earlyRenewalHours: renew ? this.certs.earlyRenewalHours : undefined,
+        }, { parent: this });
+        return { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
+    }
+
+    private issue(name: string, ca: KeyPair, spec: { commonName: string; organization?: string; dnsNames?: string[]; uses: string[] }): KeyPair {
+        const key = new tls.PrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+        const csr = new tls.CertRequest(`${name}-csr`, {
+            privateKeyPem: key.privateKeyPem,
+            subject: { commonName: spec.commonName, organization: spec.organization ?? this.organization },
+            dnsNames: spec.dnsNames,
+        }, { parent: this });
+        const cert = new tls.LocallySignedCert(name, {
+            certRequestPem: csr.certRequestPem,
+            caPrivateKeyPem: ca.keyPem,
+            caCertPem: ca.certPem,
+            allowedUses: spec.uses,
+            validityPeriodHours: this.certs.validityHours,
+            earlyRenewalHours: this.certs.earlyRenewalHours,
+        }, { parent: this });
+        return { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
+    }
+}

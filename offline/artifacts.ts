@@ -1,0 +1,128 @@
+// Turns an offline run into files under out/<stack>/. Generic: every artifact is `{ path, content }`, produced
+// by an extractor that reads the rendered resources. A later area (Helm values, collector configs, rules,
+// dashboards) adds one extractor to EXTRACTORS and nothing else.
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import type { EngineResult, RenderedResource } from "./engine";
+
+export interface Artifact {
+    /** Path relative to the stack's output folder, with `/` separators. */
+    readonly path: string;
+    readonly content: string;
+}
+
+export type Extractor = (run: EngineResult) => Artifact[];
+
+const json = (value: unknown) => JSON.stringify(value, null, 2) + "\n";
+
+/** `resources.json`: every resource as `{ type, name, parent, inputs }`. */
+export const resourcesJson: Extractor = run => [{
+    path: "resources.json",
+    content: json(run.resources.map(r => ({ type: r.type, name: r.name, parent: r.parent, inputs: r.inputs }))),
+}];
+
+/** `graph.mmd`: a mermaid flowchart of components and their children. */
+export const graphMermaid: Extractor = run => {
+    const ids = new Map(run.resources.map((r, i) => [r.name, `r${i}`]));
+    const lines = ["flowchart LR", "  classDef component fill:#e8f0fe,stroke:#1a73e8,stroke-width:2px"];
+    for (const r of run.resources) {
+        const shortType = r.type.replace(/^pulumi-nodejs:dynamic\//, "dynamic:").split(":").slice(-1)[0];
+        const label = `${r.name}<br/><small>${shortType}</small>`.replace(/"/g, "'");
+        lines.push(`  ${ids.get(r.name)}["${label}"]${r.custom ? "" : ":::component"}`);
+    }
+    for (const r of run.resources) {
+        if (r.parent !== null && ids.has(r.parent)) lines.push(`  ${ids.get(r.parent)} --> ${ids.get(r.name)}`);
+    }
+    return [{ path: "graph.mmd", content: lines.join("\n") + "\n" }];
+};
+
+/** `summary.md`: resource counts per type and what a newcomer should read first. */
+export const summaryMarkdown: Extractor = run => {
+    const counts = new Map<string, number>();
+    for (const r of run.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    const rows = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    const components = run.resources.filter(r => !r.custom).map(r => `\`${r.name}\` (${r.type})`);
+    const text = [
+        `# Stack \`${run.files.stack}\`: what \`pulumi up\` would create`,
+        "",
+        `${run.resources.length} resources (${run.resources.filter(r => r.custom).length} cloud/provider resources, ${components.length} components).`,
+        "",
+        "## Read first",
+        "",
+        "1. `README.md`: what the platform is, how to deploy it, every config key.",
+        `2. \`Pulumi.${run.files.stack}.yaml\`: this stack's settings; \`components/config.ts\` for defaults and validation.`,
+        "3. `index.ts` → `components/observability-stack.ts`: how the components are wired.",
+        "4. `graph.mmd` (this folder): the component tree; `resources.json`: every input of every resource.",
+        ...(run.resources.some(r => r.type === "aws:ec2/instance:Instance")
+            ? ["5. `host/cloud-init.yaml` and `host/files/`: exactly what boots on the k3s host."]
+            : []),
+        "",
+        "## Components",
+        "",
+        ...components.map(c => `- ${c}`),
+        "",
+        "## Resources per type",
+        "",
+        "| type | count |",
+        "| --- | ---: |",
+        ...rows.map(([type, n]) => `| \`${type}\` | ${n} |`),
+        "",
+        "## Stack outputs",
+        "",
+        run.outputNames.map(n => `\`${n}\``).join(", "),
+        "",
+    ].join("\n");
+    return [{ path: "summary.md", content: text }];
+};
+
+/** `host/cloud-init.yaml` and every file it writes, as its own file under `host/files/`. */
+export const hostCloudInit: Extractor = run => {
+    const hosts = run.resources.filter(r => r.type === "aws:ec2/instance:Instance" && typeof r.inputs.userData === "string");
+    return hosts.flatMap((host: RenderedResource) => {
+        const dir = hosts.length === 1 ? "host" : `host/${host.name}`;
+        const userData = host.inputs.userData as string;
+        const doc = YAML.parse(userData) as { write_files?: { path: string; content: string }[] };
+        return [
+            { path: `${dir}/cloud-init.yaml`, content: userData },
+            ...(doc.write_files ?? []).map(f => ({ path: `${dir}/files${f.path}`, content: f.content })),
+        ];
+    });
+};
+
+/** Every extractor, in order. */
+export const EXTRACTORS: readonly Extractor[] = [resourcesJson, graphMermaid, summaryMarkdown, hostCloudInit];
+
+const PRIVATE_KEY_RE = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
+/** Refuses content that holds a private key or any of the given secret values. */
+export function assertNoSecrets(artifacts: readonly Artifact[], secretValues: readonly string[]): void {
+    for (const a of artifacts) {
+        if (PRIVATE_KEY_RE.test(a.content)) throw new Error(`refusing to write ${a.path}: it contains a PEM private key`);
+        for (const s of secretValues) {
+            if (s.length >= 8 && a.content.includes(s)) throw new Error(`refusing to write ${a.path}: it contains a secret value`);
+        }
+    }
+}
+
+/** Builds every artifact of a run. */
+export function buildArtifacts(run: EngineResult, extractors: readonly Extractor[] = EXTRACTORS): Artifact[] {
+    const artifacts = extractors.flatMap(e => e(run));
+    const paths = new Set<string>();
+    for (const a of artifacts) {
+        if (paths.has(a.path)) throw new Error(`two artifacts want ${a.path}`);
+        if (a.path.startsWith("/") || a.path.split("/").includes("..")) throw new Error(`artifact path escapes the output folder: ${a.path}`);
+        paths.add(a.path);
+    }
+    return artifacts;
+}
+
+/** Replaces `outDir` with the given artifacts. */
+export function writeArtifacts(outDir: string, artifacts: readonly Artifact[]): void {
+    fs.rmSync(outDir, { recursive: true, force: true });
+    for (const a of artifacts) {
+        const file = path.join(outDir, ...a.path.split("/"));
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, a.content);
+    }
+}

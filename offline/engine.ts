@@ -1,0 +1,92 @@
+// The offline engine: runs the real Pulumi program in-process under mocks and returns every resource it
+// registered, with its parent and its inputs (secrets masked).
+import * as pulumi from "@pulumi/pulumi";
+import { OfflineMocks } from "./mocks";
+import { readStackFiles, StackFiles } from "./stack-files";
+
+export const SECRET_MASK = "[secret]";
+/** The engine's marker for a secret value inside serialized inputs. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface RenderedResource {
+    readonly type: string;
+    readonly name: string;
+    /** Name of the parent resource, or null for top-level resources. */
+    readonly parent: string | null;
+    readonly inputs: Record<string, unknown>;
+    readonly custom: boolean;
+}
+
+export interface EngineResult {
+    readonly files: StackFiles;
+    readonly resources: RenderedResource[];
+    /** Stack output names. */
+    readonly outputNames: string[];
+    /** Every string value that was marked secret anywhere (placeholders included): none may be written. */
+    readonly secretValues: string[];
+}
+
+export type Program = () => Promise<Record<string, unknown> | undefined>;
+
+/** Replaces every engine-marked secret with `[secret]` and the serialized dynamic provider with a note. */
+export function maskSecrets(value: unknown, found: string[] = []): unknown {
+    if (Array.isArray(value)) return value.map(v => maskSecrets(v, found));
+    if (value !== null && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (obj[SECRET_SIG] === SECRET_SIG_VALUE) {
+            collectStrings(obj.value, found);
+            return SECRET_MASK;
+        }
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(obj)) {
+            out[k] = k === "__provider" ? "[serialized dynamic provider]" : maskSecrets(v, found);
+        }
+        return out;
+    }
+    return value;
+}
+
+function collectStrings(value: unknown, into: string[]): void {
+    if (typeof value === "string") into.push(value);
+    else if (Array.isArray(value)) value.forEach(v => collectStrings(v, into));
+    else if (value !== null && typeof value === "object") Object.values(value).forEach(v => collectStrings(v, into));
+}
+
+function regionOf(files: StackFiles): string {
+    return files.config["aws:region"] ?? "us-east-1";
+}
+
+/** Runs `program` for one stack of the project in `projectDir`, offline. */
+export async function runOffline(projectDir: string, stack: string, program: Program): Promise<EngineResult> {
+    const files = readStackFiles(projectDir, stack);
+    const mocks = new OfflineMocks(regionOf(files));
+    await pulumi.runtime.setMocks(mocks, files.project, stack, false);
+    pulumi.runtime.setAllConfig(files.config, files.secretKeys);
+
+    const parents = new Map<string, string | null>();
+    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation(args => {
+            const parent = args.opts.parent as (pulumi.Resource & { __name?: string; __pulumiType?: string }) | undefined;
+            const isStack = parent === undefined || parent.__pulumiType === "pulumi:pulumi:Stack";
+            parents.set(`${args.type}::${args.name}`, isStack ? null : parent.__name ?? null);
+            return undefined;
+        });
+        return program();
+    });
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+
+    const seen = new Set<string>();
+    const secretValues: string[] = [...files.secretPlaceholders];
+    const resources: RenderedResource[] = [];
+    for (const r of mocks.registrations) {
+        if (r.type === "pulumi:pulumi:Stack") continue; // the engine's implicit root, not a resource of the program
+        const key = `${r.type}::${r.name}`;
+        // The real engine rejects two resources with the same URN; mocks do not, so we do.
+        if (seen.has(key)) throw new Error(`duplicate resource ${key}: the real engine would reject this program`);
+        seen.add(key);
+        const inputs = maskSecrets(r.inputs, secretValues) as Record<string, unknown>;
+        resources.push({ type: r.type, name: r.name, parent: parents.get(key) ?? null, inputs, custom: r.custom });
+    }
+    return { files, resources, secretValues: [...new Set(secretValues)], outputNames: Object.keys(outputs ?? {}).filter(k => (outputs as Record<string, unknown>)[k] !== undefined) };
+}
