@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { OfflineMocks } from "./mocks";
 import { readStackFiles, StackFiles } from "./stack-files";
+export type { StackFiles } from "./stack-files";
 
 export const SECRET_MASK = "[secret]";
 /** The engine's marker for a secret value inside serialized inputs. */
@@ -53,15 +54,15 @@ function collectStrings(value: unknown, into: string[]): void {
     else if (value !== null && typeof value === "object") Object.values(value).forEach(v => collectStrings(v, into));
 }
 
-function regionOf(files: StackFiles): string {
-    return files.config["aws:region"] ?? "us-east-1";
-}
-
 /** Runs `program` for one stack of the project in `projectDir`, offline. */
 export async function runOffline(projectDir: string, stack: string, program: Program): Promise<EngineResult> {
-    const files = readStackFiles(projectDir, stack);
-    const mocks = new OfflineMocks(regionOf(files));
-    await pulumi.runtime.setMocks(mocks, files.project, stack, false);
+    return runProgram(readStackFiles(projectDir, stack), program);
+}
+
+/** Runs `program` under mocks with the given engine-style config (what `runOffline` reads from the stack files). */
+export async function runProgram(files: StackFiles, program: Program): Promise<EngineResult> {
+    const mocks = new OfflineMocks(files.config["aws:region"] ?? "us-east-1");
+    await pulumi.runtime.setMocks(mocks, files.project, files.stack, false);
     pulumi.runtime.setAllConfig(files.config, files.secretKeys);
 
     const parents = new Map<string, string | null>();

@@ -10,30 +10,33 @@ import program = require("../index");
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
 /** Renders one stack into `outDir` (default out/<stack>); returns the number of resources and files. */
-export async function renderStack(stack: string, outDir = path.join(PROJECT_DIR, "out", stack)) {
-    const run = await runOffline(PROJECT_DIR, stack, program);
+export async function renderStack(stack: string, outDir = path.join(PROJECT_DIR, "out", stack), projectDir = PROJECT_DIR) {
+    const run = await runOffline(projectDir, stack, program);
     const artifacts = buildArtifacts(run);
     assertNoSecrets(artifacts, run.secretValues);
     writeArtifacts(outDir, artifacts);
     return { run, artifacts, outDir };
 }
 
-function parseArgs(argv: string[]): { stack: string; out?: string } {
-    let stack: string | undefined;
-    let out: string | undefined;
+const USAGE = "usage: npm run render -- --stack <name> [--out <dir>] [--project <dir with Pulumi.yaml>]";
+
+function parseArgs(argv: string[]): { stack: string; out?: string; project?: string } {
+    const args: { stack?: string; out?: string; project?: string } = {};
     for (let i = 0; i < argv.length; i++) {
-        if (argv[i] === "--stack") stack = argv[++i];
-        else if (argv[i] === "--out") out = argv[++i];
-        else throw new Error(`unknown argument ${argv[i]}; usage: npm run render -- --stack <name> [--out <dir>]`);
+        const flag = argv[i].replace(/^--/, "");
+        if (!["stack", "out", "project"].includes(flag) || argv[i + 1] === undefined) throw new Error(`bad argument ${argv[i]}; ${USAGE}`);
+        args[flag as "stack" | "out" | "project"] = argv[++i];
     }
-    if (!stack) throw new Error("usage: npm run render -- --stack <name> [--out <dir>]");
-    return { stack, out };
+    if (!args.stack) throw new Error(USAGE);
+    return { ...args, stack: args.stack };
 }
 
 async function main(): Promise<void> {
     const args = parseArgs(process.argv.slice(2));
     const started = Date.now();
-    const { run, artifacts, outDir } = await renderStack(args.stack, args.out && path.resolve(args.out));
+    const projectDir = args.project ? path.resolve(args.project) : PROJECT_DIR;
+    const outDir0 = args.out ? path.resolve(args.out) : path.join(projectDir, "out", args.stack);
+    const { run, artifacts, outDir } = await renderStack(args.stack, outDir0, projectDir);
     console.log(`rendered stack ${args.stack}: ${run.resources.length} resources, ${artifacts.length} files in ${path.relative(process.cwd(), outDir) || "."} (${Date.now() - started} ms)`);
 }
 

@@ -1,0 +1,149 @@
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, ConfigProblem, parseStackConfig, RawConfig } from "../components/config";
+
+const KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const VALID_DEV = { adminCidrs: JSON.stringify(["198.51.100.10/32"]) };
+
+function raw(values: Record<string, string>, extra: Partial<RawConfig> = {}): RawConfig {
+    return { values, secrets: {}, awsRegion: "eu-west-1", ...extra };
+}
+
+function problemsOf(stack: string, input: RawConfig): readonly ConfigProblem[] {
+    try {
+        parseStackConfig(stack, input);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
+        return e.problems;
+    }
+    assert.fail("expected the config to be rejected");
+}
+
+interface BadCase {
+    what: string;
+    stack?: string;
+    values?: Record<string, string>;
+    input?: Partial<RawConfig>;
+    key: string;
+    /** The offending value as reported (undefined when the key is missing). */
+    value?: unknown;
+    message: RegExp;
+    allowed: RegExp;
+}
+
+const secretKubeconfig = { secrets: { kubeconfig: pulumi.secret("apiVersion: v1") } };
+const BAD: BadCase[] = [
+    { what: "unknown environment", values: { ...VALID_DEV, environment: "staging" }, key: "environment", value: "staging", message: /not a supported value/, allowed: /dev \| prod/ },
+    { what: "stack name is no environment and none set", stack: "qa", values: VALID_DEV, key: "environment", message: /stack name 'qa'/, allowed: /dev \| prod/ },
+    { what: "unknown cluster kind", values: { ...VALID_DEV, clusterKind: "eks" }, key: "clusterKind", value: "eks", message: /not a supported value/, allowed: /ec2-k3s \| existing/ },
+    { what: "prod on a single host", stack: "prod", values: { ...VALID_DEV, clusterKind: "ec2-k3s" }, key: "clusterKind", value: "ec2-k3s", message: /replication factor 3/, allowed: /existing/ },
+    { what: "region missing", values: VALID_DEV, input: { awsRegion: undefined }, key: "aws:region", message: /required/, allowed: /AWS region/ },
+    { what: "region malformed", values: VALID_DEV, input: { awsRegion: "europe-west" }, key: "aws:region", value: "europe-west", message: /not an AWS region/, allowed: /eu-west-1/ },
+    { what: "instance too small", values: { ...VALID_DEV, instanceType: "t4g.small" }, key: "instanceType", value: "t4g.small", message: /too small/, allowed: /large or bigger/ },
+    { what: "x86 type on the arm64 AMI", values: { ...VALID_DEV, instanceType: "m7i.xlarge" }, key: "instanceType", value: "m7i.xlarge", message: /x86_64 type does not run the arm64 AMI/, allowed: /Graviton/ },
+    { what: "arm type on the x86 AMI", values: { ...VALID_DEV, instanceArchitecture: "x86_64", instanceType: "m7g.xlarge" }, key: "instanceType", value: "m7g.xlarge", message: /Graviton \(arm64\) type does not run the x86_64 AMI/, allowed: /x86_64 type/ },
+    { what: "instance type gibberish", values: { ...VALID_DEV, instanceType: "banana" }, key: "instanceType", value: "banana", message: /not an EC2 instance type/, allowed: /t4g\.xlarge/ },
+    { what: "unknown architecture", values: { ...VALID_DEV, instanceArchitecture: "ppc64" }, key: "instanceArchitecture", value: "ppc64", message: /not a supported value/, allowed: /arm64 \| x86_64/ },
+    { what: "root volume too small", values: { ...VALID_DEV, rootVolumeSizeGiB: "10" }, key: "rootVolumeSizeGiB", value: 10, message: /out of range/, allowed: /20 to 1024/ },
+    { what: "data volume not a number", values: { ...VALID_DEV, dataVolumeSizeGiB: "lots" }, key: "dataVolumeSizeGiB", value: "lots", message: /not a whole number/, allowed: /20 to 16384/ },
+    { what: "k3s too old for Mimir", values: { ...VALID_DEV, k3sVersion: "v1.30.5+k3s1" }, key: "k3sVersion", value: "v1.30.5+k3s1", message: /1\.32 or newer/, allowed: /v1\.32\.0\+k3s1 or newer/ },
+    { what: "k3s floating tag", values: { ...VALID_DEV, k3sVersion: "latest" }, key: "k3sVersion", value: "latest", message: /not a k3s release tag/, allowed: /v1\.34\.1\+k3s1/ },
+    { what: "VPC overlaps the pod network", values: { ...VALID_DEV, vpcCidr: "10.42.0.0/16" }, key: "vpcCidr", value: "10.42.0.0/16", message: /overlaps k3s's pod\/service network 10\.42\.0\.0\/16/, allowed: /outside 10\.42\.0\.0\/16 and 10\.43\.0\.0\/16/ },
+    { what: "VPC too large", values: { ...VALID_DEV, vpcCidr: "10.0.0.0/8" }, key: "vpcCidr", value: "10.0.0.0/8", message: /prefix outside/, allowed: /\/16 to \/24/ },
+    { what: "VPC with host bits", values: { ...VALID_DEV, vpcCidr: "10.20.0.1/16" }, key: "vpcCidr", value: "10.20.0.1/16", message: /did you mean 10\.20\.0\.0\/16/, allowed: /IPv4 CIDR/ },
+    { what: "zone of another region", values: { ...VALID_DEV, availabilityZone: "us-east-1a" }, key: "availabilityZone", value: "us-east-1a", message: /not a zone of region eu-west-1/, allowed: /eu-west-1a/ },
+    { what: "admin open to the IPv4 internet", values: { adminCidrs: JSON.stringify(["0.0.0.0/0"]) }, key: "adminCidrs", value: "0.0.0.0/0", message: /whole internet/, allowed: /never 0\.0\.0\.0\/0 or ::\/0/ },
+    { what: "admin open to the IPv6 internet", values: { adminCidrs: JSON.stringify(["198.51.100.10/32", "::/0"]) }, key: "adminCidrs", value: "::/0", message: /whole internet/, allowed: /never 0\.0\.0\.0\/0 or ::\/0/ },
+    { what: "admin half the internet", values: { adminCidrs: JSON.stringify(["0.0.0.0/1"]) }, key: "adminCidrs", value: "0.0.0.0/1", message: /too broad/, allowed: /at least \/8/ },
+    { what: "no admin CIDR for a k3s host", values: { adminCidrs: "[]" }, key: "adminCidrs", value: [], message: /readiness gate/, allowed: /at least one CIDR/ },
+    { what: "ingress CIDR with a bad octet", values: { ...VALID_DEV, ingressCidrs: JSON.stringify(["10.0.0.300/24"]) }, key: "ingressCidrs", value: "10.0.0.300/24", message: /not a CIDR block/, allowed: /203\.0\.113\.0\/24/ },
+    { what: "ingress CIDRs not a list", values: { ...VALID_DEV, ingressCidrs: "10.0.0.0/8" }, key: "ingressCidrs", value: "10.0.0.0/8", message: /not a YAML\/JSON list/, allowed: /list of strings/ },
+    { what: "ingress CIDR listed twice", values: { ...VALID_DEV, ingressCidrs: JSON.stringify(["203.0.113.0/24", "203.0.113.0/24"]) }, key: "ingressCidrs", value: "203.0.113.0/24", message: /listed twice/, allowed: /each CIDR block once/ },
+    { what: "ingress entry not a string", values: { ...VALID_DEV, ingressCidrs: JSON.stringify([42]) }, key: "ingressCidrs", value: 42, message: /not a string/, allowed: /CIDR blocks/ },
+    { what: "domain not a DNS name", values: { ...VALID_DEV, domain: "Obs_Example" }, key: "domain", value: "Obs_Example", message: /not a lower-case DNS name/, allowed: /obs\.example\.com/ },
+    { what: "log retention not whole days", values: { ...VALID_DEV, retentionLogs: "36h" }, key: "retentionLogs", value: "36h", message: /whole number of days/, allowed: /1d to 730d/ },
+    { what: "metrics retention unit unknown", values: { ...VALID_DEV, retentionMetrics: "10y" }, key: "retentionMetrics", value: "10y", message: /not a duration/, allowed: /1d to 1825d/ },
+    { what: "trace retention too long", values: { ...VALID_DEV, retentionTraces: "365d" }, key: "retentionTraces", value: "365d", message: /sane bounds for traces/, allowed: /1d to 180d/ },
+    { what: "trace retention zero", values: { ...VALID_DEV, retentionTraces: "0d" }, key: "retentionTraces", value: "0d", message: /sane bounds/, allowed: /1d to 180d/ },
+    { what: "KMS alias instead of key", values: { ...VALID_DEV, kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/obs" }, key: "kmsKeyArn", value: "arn:aws:kms:eu-west-1:123456789012:alias/obs", message: /not a KMS key ARN/, allowed: /not an alias/ },
+    { what: "KMS key of another region", values: { ...VALID_DEV, kmsKeyArn: KEY_ARN.replace("eu-west-1", "us-east-1") }, key: "kmsKeyArn", value: KEY_ARN.replace("eu-west-1", "us-east-1"), message: /in us-east-1, KMS keys are regional/, allowed: /in eu-west-1/ },
+    { what: "replication to the same region", values: { ...VALID_DEV, replicationRegion: "eu-west-1" }, key: "replicationRegion", value: "eu-west-1", message: /not cross-region/, allowed: /other than eu-west-1/ },
+    { what: "replication without versioning", values: { ...VALID_DEV, replicationRegion: "eu-central-1", bucketVersioning: "false" }, key: "bucketVersioning", value: false, message: /requires versioning/, allowed: /true when replicationRegion/ },
+    { what: "KMS replication without a replica key", values: { ...VALID_DEV, kmsKeyArn: KEY_ARN, replicationRegion: "eu-central-1" }, key: "replicationKmsKeyArn", message: /required/, allowed: /KMS key ARN in eu-central-1/ },
+    { what: "replica key without replication", values: { ...VALID_DEV, replicationKmsKeyArn: KEY_ARN }, key: "replicationKmsKeyArn", value: KEY_ARN, message: /without replicationRegion/, allowed: /only together with replicationRegion/ },
+    { what: "versioning not a boolean", values: { ...VALID_DEV, bucketVersioning: "yes" }, key: "bucketVersioning", value: "yes", message: /not a boolean/, allowed: /true \| false/ },
+    { what: "no lifecycle margin", values: { ...VALID_DEV, lifecycleMarginDays: "0" }, key: "lifecycleMarginDays", value: 0, message: /out of range/, allowed: /1 to 90/ },
+    { what: "leaf outlives its CA", values: { ...VALID_DEV, caValidityHours: "8760", certValidityHours: "9000" }, key: "certValidityHours", value: 9000, message: /longer than the CA's validity/, allowed: /at most caValidityHours \(8760\)/ },
+    { what: "renewal window below the expiry alert", values: { ...VALID_DEV, certEarlyRenewalHours: "100" }, key: "certEarlyRenewalHours", value: 100, message: /out of range/, allowed: /at least 14 days/ },
+    { what: "renewal window over half the validity", values: { ...VALID_DEV, certValidityHours: "2160", certEarlyRenewalHours: "1500" }, key: "certEarlyRenewalHours", value: 1500, message: /more than half/, allowed: /at most 1080/ },
+    { what: "reserved tag key", values: { ...VALID_DEV, tags: JSON.stringify({ "aws:owner": "me" }) }, key: "tags.aws:owner", value: "aws:owner", message: /invalid tag key/, allowed: /not starting with aws:/ },
+    { what: "tags not a map", values: { ...VALID_DEV, tags: JSON.stringify(["team"]) }, key: "tags", value: JSON.stringify(["team"]), message: /not a YAML\/JSON map/, allowed: /map of strings/ },
+    { what: "typo in a key", values: { ...VALID_DEV, retentonLogs: "7d" }, key: "retentonLogs", value: "7d", message: /did you mean 'retentionLogs'/, allowed: /keys in Pulumi\.yaml/ },
+    { what: "existing cluster without kubeconfig", stack: "prod", values: {}, key: "kubeconfig", message: /required for clusterKind existing/, allowed: /pulumi config set --secret kubeconfig/ },
+    { what: "kubeconfig given to a k3s host", values: VALID_DEV, input: secretKubeconfig, key: "kubeconfig", value: "[secret]", message: /only read for clusterKind existing/, allowed: /unset for clusterKind ec2-k3s/ },
+    { what: "readiness timeout too short", values: { ...VALID_DEV, readinessTimeoutMinutes: "2" }, key: "readinessTimeoutMinutes", value: 2, message: /out of range/, allowed: /5 to 60/ },
+];
+
+describe("stack config", () => {
+    it("rejects each of the bad inputs with the key, the bad value and what is allowed", () => {
+        assert.ok(BAD.length >= 25);
+        for (const c of BAD) {
+            const problems = problemsOf(c.stack ?? "dev", raw(c.values ?? {}, c.input ?? {}));
+            const key = c.key.includes(":") ? c.key : `observability-stack:${c.key}`;
+            const p = problems.find(x => x.key === key);
+            assert.ok(p, `${c.what}: no problem for ${key} in ${JSON.stringify(problems)}`);
+            assert.equal(problems.length, 1, `${c.what}: expected exactly one problem, got ${JSON.stringify(problems)}`);
+            assert.deepEqual(p.value, c.value, `${c.what}: value`);
+            assert.match(p.message, c.message, `${c.what}: message`);
+            assert.match(p.allowed, c.allowed, `${c.what}: allowed`);
+        }
+    });
+
+    it("reports every problem at once, each line naming key, value and what is allowed", () => {
+        let error: ConfigError | undefined;
+        try {
+            parseStackConfig("dev", raw({ adminCidrs: JSON.stringify(["0.0.0.0/0"]), retentionLogs: "36h", instanceType: "t4g.nano", clusterKind: "eks" }));
+        } catch (e) {
+            error = e as ConfigError;
+        }
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.problems.length, 4);
+        const lines = error.message.split("\n");
+        assert.match(lines[0], /Invalid configuration for stack 'dev' \(4 problems\)/);
+        assert.ok(lines.includes(`  - observability-stack:adminCidrs = "0.0.0.0/0": opens the admin ports to the whole internet; allowed: specific IPv4/IPv6 CIDR blocks with a prefix of at least /8 (IPv4) or /16 (IPv6), never 0.0.0.0/0 or ::/0`));
+        assert.ok(lines.some(l => l.startsWith(`  - observability-stack:retentionLogs = "36h": `) && l.includes("allowed: ")));
+    });
+
+    it("applies per-environment defaults", () => {
+        const dev = parseStackConfig("dev", raw(VALID_DEV));
+        assert.equal(dev.clusterKind, "ec2-k3s");
+        assert.deepEqual([dev.retention.metrics.days, dev.retention.logs.days, dev.retention.traces.days], [15, 7, 3]);
+        assert.equal(dev.retention.traces.hours, "72h");
+        assert.equal(dev.buckets.forceDestroy, true);
+        assert.equal(dev.host.instanceType, "t4g.xlarge");
+        assert.equal(dev.host.availabilityZone, "eu-west-1a");
+
+        const prod = parseStackConfig("prod", raw({}, secretKubeconfig));
+        assert.equal(prod.clusterKind, "existing");
+        assert.deepEqual([prod.retention.metrics.days, prod.retention.logs.days, prod.retention.traces.days], [90, 30, 14]);
+        assert.equal(prod.buckets.forceDestroy, false);
+        assert.equal(prod.kubeconfig, secretKubeconfig.secrets.kubeconfig);
+    });
+
+    it("accepts weeks, multiples of 24h, IPv6 admin blocks and a full bucket setup", () => {
+        const c = parseStackConfig("dev", raw({
+            adminCidrs: JSON.stringify(["2001:db8::/48", "198.51.100.0/24"]),
+            retentionMetrics: "2w",
+            retentionLogs: "48h",
+            kmsKeyArn: KEY_ARN,
+            replicationRegion: "eu-central-1",
+            replicationKmsKeyArn: KEY_ARN.replace("eu-west-1", "eu-central-1"),
+            tags: JSON.stringify({ team: "platform" }),
+        }));
+        assert.equal(c.retention.metrics.days, 14);
+        assert.equal(c.retention.logs.days, 2);
+        assert.deepEqual(c.adminCidrs, ["2001:db8::/48", "198.51.100.0/24"]);
+        assert.equal(c.buckets.replicationRegion, "eu-central-1");
+        assert.deepEqual(c.tags, { team: "platform" });
+    });
+});

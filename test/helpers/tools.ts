@@ -1,0 +1,33 @@
+import { spawnSync, SpawnSyncReturns } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+/** Runs a system tool; a missing tool fails the test with how to install it (tests never skip). */
+export function runTool(tool: string, args: string[], debianPackage: string, input?: string): SpawnSyncReturns<string> {
+    const result = spawnSync(tool, args, { encoding: "utf8", input });
+    if (result.error && (result.error as NodeJS.ErrnoException).code === "ENOENT") {
+        throw new Error(`${tool} is not installed: apt-get install -y ${debianPackage} (.ci/run installs it)`);
+    }
+    return result;
+}
+
+/** Writes `content` to a fresh temporary file and returns its path. */
+export function tempFile(name: string, content: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "obs-test-"));
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, content);
+    return file;
+}
+
+/** `cloud-init schema --config-file`; returns [ok, output]. */
+export function cloudInitSchema(file: string): [boolean, string] {
+    const r = runTool("cloud-init", ["schema", "--config-file", file], "cloud-init");
+    return [r.status === 0, `${r.stdout}${r.stderr}`];
+}
+
+/** `shellcheck` on a file; returns [ok, output]. */
+export function shellcheck(file: string): [boolean, string] {
+    const r = runTool("shellcheck", ["-f", "gcc", file], "shellcheck");
+    return [r.status === 0, `${r.stdout}${r.stderr}`];
+}
