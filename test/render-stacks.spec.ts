@@ -1,0 +1,131 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { fakePem } from "../offline/mocks";
+import { assertNoSecrets } from "../offline/artifacts";
+import { renderStack, PROJECT_DIR } from "../scripts/render";
+import { cloudInitSchema, shellcheck } from "./helpers/tools";
+
+type Res = { type: string; name: string; parent: string | null; inputs: Record<string, any> };
+
+function walk(dir: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
+
+describe("offline render of both stacks", () => {
+    const outRoot = fs.mkdtempSync(path.join(os.tmpdir(), "obs-render-"));
+    const rendered: Record<string, { resources: Res[]; files: string[]; secretValues: string[] }> = {};
+
+    before(async () => {
+        for (const stack of ["dev", "prod"]) {
+            const { run, outDir } = await renderStack(stack, path.join(outRoot, stack));
+            rendered[stack] = {
+                resources: JSON.parse(fs.readFileSync(path.join(outDir, "resources.json"), "utf8")),
+                files: walk(outDir),
+                secretValues: run.secretValues,
+            };
+        }
+    });
+
+    it("dev: instance, hardened buckets, CAs and certificates, SSM parameters and the readiness gate", () => {
+        const r = rendered.dev.resources;
+        const of = (t: string) => r.filter(x => x.type === t);
+        assert.equal(of("aws:ec2/instance:Instance").length, 1);
+        const buckets = of("aws:s3/bucket:Bucket");
+        assert.equal(buckets.length, 6);
+        // Every bucket has each of its guards (matched through the bucket id the children reference).
+        for (const guard of ["BucketServerSideEncryptionConfiguration", "BucketVersioning", "BucketPublicAccessBlock", "BucketPolicy", "BucketLifecycleConfiguration"]) {
+            const children = r.filter(x => x.type.endsWith(`:${guard}`));
+            for (const b of buckets) {
+                assert.equal(children.filter(c => c.name === b.name).length, 1, `${guard} of ${b.name}`);
+            }
+        }
+        assert.ok(of("aws:s3/bucketPolicy:BucketPolicy").every(p => JSON.parse(p.inputs.policy).Statement[0].Condition.Bool["aws:SecureTransport"] === "false"));
+        assert.equal(of("tls:index/selfSignedCert:SelfSignedCert").length, 6, "root CA + 5 k3s CAs");
+        assert.equal(of("tls:index/locallySignedCert:LocallySignedCert").length, 10, "6 servers + 3 clients + k3s admin");
+        assert.equal(of("aws:ssm/parameter:Parameter").length, 6);
+        assert.equal(of("pulumi-nodejs:dynamic/observability:ApiServerReadiness").length, 1);
+        // The tree: top-level component, then the four components under it.
+        assert.deepEqual(r.filter(x => x.parent === null).map(x => x.name), ["obs-dev"]);
+        assert.deepEqual(r.filter(x => x.parent === "obs-dev").map(x => x.name).sort(), ["obs-dev-aws", "obs-dev-host", "obs-dev-pki", "obs-dev-s3"]);
+        assert.ok(r.every(x => x.parent === null || r.some(p => p.name === x.parent)), "every parent is a rendered resource");
+    });
+
+    it("prod: no host, an existing-cluster provider with a secret kubeconfig, replicated buckets", () => {
+        const r = rendered.prod.resources;
+        assert.equal(r.filter(x => x.type.startsWith("aws:ec2/")).length, 0);
+        assert.equal(r.filter(x => x.type === "aws:ssm/parameter:Parameter").length, 0);
+        const k8s = r.filter(x => x.type === "pulumi:providers:kubernetes");
+        assert.equal(k8s.length, 1);
+        assert.equal(k8s[0].inputs.kubeconfig, "[secret]");
+        assert.equal(r.filter(x => x.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig").length, 6);
+        const lifecycle = r.filter(x => x.type.endsWith(":BucketLifecycleConfiguration") && x.name === "obs-prod-s3-mimir-blocks")[0];
+        assert.equal(lifecycle.inputs.rules.find((x: { id: string }) => x.id === "expire-after-retention").expiration.days, 97, "90d + 7d margin");
+    });
+
+    it("writes the files a newcomer reads, and the host's cloud-init that passes the real checks", () => {
+        const dev = rendered.dev.files.map(f => path.relative(path.join(outRoot, "dev"), f));
+        for (const f of ["resources.json", "graph.mmd", "summary.md", "host/cloud-init.yaml", "host/files/usr/local/sbin/obs-k3s-bootstrap.sh"]) {
+            assert.ok(dev.includes(f), `missing ${f}`);
+        }
+        const [ok, out] = cloudInitSchema(path.join(outRoot, "dev/host/cloud-init.yaml"));
+        assert.ok(ok, out);
+        const [scOk, scOut] = shellcheck(path.join(outRoot, "dev/host/files/usr/local/sbin/obs-k3s-bootstrap.sh"));
+        assert.ok(scOk, scOut);
+        const graph = fs.readFileSync(path.join(outRoot, "dev/graph.mmd"), "utf8");
+        assert.match(graph, /^flowchart LR/);
+        assert.ok((graph.match(/-->/g) ?? []).length >= 100);
+        const summary = fs.readFileSync(path.join(outRoot, "prod/summary.md"), "utf8");
+        assert.match(summary, /\| `aws:s3\/bucket:Bucket` \| 12 \|/);
+    });
+
+    it("never writes a private key or any secret value", () => {
+        for (const stack of ["dev", "prod"]) {
+            const { files, secretValues } = rendered[stack];
+            // Every private key the program made reached some resource only as a secret, so the scan below covers it.
+            const keys = rendered[stack].resources.filter(r => r.type === "tls:index/privateKey:PrivateKey");
+            assert.equal(keys.length, stack === "dev" ? 17 : 10);
+            for (const k of keys) {
+                const pem = fakePem(k.inputs.algorithm === "RSA" ? "RSA PRIVATE KEY" : "EC PRIVATE KEY", k.name);
+                assert.ok(secretValues.includes(pem), `${k.name} never passed as a secret`);
+            }
+            assert.ok(secretValues.some(v => v.startsWith("offline-secret-placeholder-")) === (stack === "prod"));
+            for (const file of files) {
+                const text = fs.readFileSync(file, "utf8");
+                assert.doesNotMatch(text, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, file);
+                for (const s of secretValues) assert.ok(!text.includes(s), `${file} contains a secret value`);
+            }
+        }
+        // The writer's own guard refuses a leak.
+        assert.throws(() => assertNoSecrets([{ path: "x.yaml", content: fakePem("EC PRIVATE KEY", "k") }], []), /PEM private key/);
+        assert.throws(() => assertNoSecrets([{ path: "x.yaml", content: "token: s3cr3t-value" }], ["s3cr3t-value"]), /secret value/);
+    });
+
+    it("exits non-zero and prints every config error on invalid config", () => {
+        const project = fs.mkdtempSync(path.join(os.tmpdir(), "obs-bad-"));
+        fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
+        fs.writeFileSync(path.join(project, "Pulumi.broken.yaml"), [
+            "config:",
+            "  aws:region: eu-west-1",
+            "  observability-stack:environment: dev",
+            "  observability-stack:adminCidrs: ['0.0.0.0/0']",
+            "  observability-stack:retentionTraces: 400d",
+            "",
+        ].join("\n"));
+        const res = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "scripts/render.ts"), "--stack", "broken", "--project", project],
+            { encoding: "utf8", cwd: PROJECT_DIR });
+        assert.equal(res.status, 1, res.stderr);
+        assert.match(res.stderr, /Invalid configuration for stack 'broken' \(2 problems\)/);
+        assert.match(res.stderr, /observability-stack:adminCidrs = "0.0.0.0\/0": opens the admin ports to the whole internet/);
+        assert.match(res.stderr, /observability-stack:retentionTraces = "400d": outside the sane bounds for traces; allowed: /);
+        assert.ok(!fs.existsSync(path.join(project, "out")), "nothing is written on invalid config");
+
+        fs.writeFileSync(path.join(project, "Pulumi.typed.yaml"), "config:\n  aws:region: eu-west-1\n  observability-stack:rootVolumeSizeGiB: big\n");
+        const typed = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "scripts/render.ts"), "--stack", "typed", "--project", project],
+            { encoding: "utf8", cwd: PROJECT_DIR });
+        assert.equal(typed.status, 1);
+        assert.match(typed.stderr, /observability-stack:rootVolumeSizeGiB = "big": Pulumi.yaml declares type integer/);
+    });
+});
