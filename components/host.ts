@@ -147,7 +147,7 @@ export class ObservabilityHost extends pulumi.ComponentResource {
             tags: { Name: `${name}-data` },
         }, parent);
 
-        const tlsSans = pulumi.all([eip.publicIp]).apply(([ip]) => [ip, ...(args.domain ? [`api.${args.domain}`] : [])]);
+        const tlsSans = eip.publicIp.apply(ip => [ip, ...(args.domain ? [`api.${args.domain}`] : [])]);
         const caCerts = pulumi.all(Object.fromEntries(K3S_CAS.map(ca => [ca, args.pki.cas[ca].certPem])))
             .apply(certs => certs as Record<K3sCa, string>);
         this.userData = pulumi.all([tlsSans, dataVolume.id, caCerts]).apply(([sans, volumeId, certs]) => renderCloudInit({

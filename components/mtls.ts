@@ -57,7 +57,7 @@ export class MutualTls extends pulumi.ComponentResource {
         this.certs = args.certificates;
         const namespace = args.namespace ?? NAMESPACE;
 
-        const root = this.selfSignedCa(`${name}-root-ca`, "observability-stack root CA", "ECDSA");
+        const root = this.selfSignedCa(`${name}-root-ca`, "observability-stack root CA");
         this.caCertPem = root.certPem;
 
         const servers: Record<string, KeyPair> = {};
@@ -81,7 +81,7 @@ export class MutualTls extends pulumi.ComponentResource {
             // No early renewal on these: rotating a k3s CA needs `k3s certificate rotate-ca` (see README).
             const cas = {} as Record<K3sCa, KeyPair>;
             for (const ca of K3S_CAS) {
-                cas[ca] = this.selfSignedCa(`${name}-k3s-${k3sCaResourceName(ca)}`, `k3s ${ca}`, "ECDSA", false);
+                cas[ca] = this.selfSignedCa(`${name}-k3s-${k3sCaResourceName(ca)}`, `k3s ${ca}`, false);
             }
             const serviceAccountKey = new tls.PrivateKey(`${name}-k3s-service-account-key`, { algorithm: "RSA", rsaBits: 2048 }, { parent: this });
             const admin = this.issue(`${name}-k3s-admin`, cas["client-ca"], {
@@ -95,8 +95,8 @@ export class MutualTls extends pulumi.ComponentResource {
         this.registerOutputs({ caCertPem: this.caCertPem, servers: this.servers, clients: this.clients, k3s: this.k3s });
     }
 
-    private selfSignedCa(name: string, commonName: string, algorithm: "ECDSA", renew = true): KeyPair {
-        const key = new tls.PrivateKey(`${name}-key`, { algorithm, ecdsaCurve: "P256" }, { parent: this });
+    private selfSignedCa(name: string, commonName: string, renew = true): KeyPair {
+        const key = new tls.PrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
         const cert = new tls.SelfSignedCert(name, {
             privateKeyPem: key.privateKeyPem,
             subject: { commonName, organization: this.organization },
