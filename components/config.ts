@@ -137,19 +137,16 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, {
     clusterKind: ClusterKind;
     retention: Record<Signal, string>;
     bucketForceDestroy: boolean;
-    dataVolumeSizeGiB: number;
 }> = {
     dev: {
         clusterKind: "ec2-k3s",
         retention: { metrics: "15d", logs: "7d", traces: "3d" },
         bucketForceDestroy: true,
-        dataVolumeSizeGiB: 100,
     },
     prod: {
         clusterKind: "existing",
         retention: { metrics: "90d", logs: "30d", traces: "14d" },
         bucketForceDestroy: false,
-        dataVolumeSizeGiB: 100,
     },
 };
 
@@ -157,6 +154,7 @@ export const DEFAULTS = {
     instanceType: { arm64: "t4g.xlarge", x86_64: "m7i.xlarge" } as Record<Architecture, string>,
     instanceArchitecture: "arm64" as Architecture,
     rootVolumeSizeGiB: 30,
+    dataVolumeSizeGiB: 100,
     k3sVersion: "v1.34.1+k3s1",
     vpcCidr: "10.20.0.0/16",
     readinessTimeoutMinutes: 20,
@@ -302,7 +300,7 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
         }
     }
     const rootVolumeSizeGiB = integer("rootVolumeSizeGiB", DEFAULTS.rootVolumeSizeGiB, 20, 1024, "GiB");
-    const dataVolumeSizeGiB = integer("dataVolumeSizeGiB", envDefaults.dataVolumeSizeGiB, 20, 16384, "GiB");
+    const dataVolumeSizeGiB = integer("dataVolumeSizeGiB", DEFAULTS.dataVolumeSizeGiB, 20, 16384, "GiB");
     const k3sVersion = v.k3sVersion ?? DEFAULTS.k3sVersion;
     const k3s = /^v1\.(\d+)\.\d+\+k3s\d+$/.exec(k3sVersion);
     if (!k3s) c.add("k3sVersion", k3sVersion, "not a k3s release tag", "a tag like v1.34.1+k3s1");

@@ -3,7 +3,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { OfflineMocks } from "./mocks";
 import { readStackFiles, StackFiles } from "./stack-files";
-export type { StackFiles } from "./stack-files";
 
 export const SECRET_MASK = "[secret]";
 /** The engine's marker for a secret value inside serialized inputs. */

@@ -9,8 +9,10 @@ import program = require("../index");
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
-/** Renders one stack into `outDir` (default out/<stack>); returns the number of resources and files. */
-export async function renderStack(stack: string, outDir = path.join(PROJECT_DIR, "out", stack), projectDir = PROJECT_DIR) {
+/** Renders one stack of `projectDir` into `outDir` (default `<projectDir>/out/<stack>`); returns the run, its files and the folder. */
+export async function renderStack(stack: string, options: { projectDir?: string; outDir?: string } = {}) {
+    const projectDir = options.projectDir ?? PROJECT_DIR;
+    const outDir = options.outDir ?? path.join(projectDir, "out", stack);
     const run = await runOffline(projectDir, stack, program);
     const artifacts = buildArtifacts(run);
     assertNoSecrets(artifacts, run.secretValues);
@@ -34,9 +36,10 @@ function parseArgs(argv: string[]): { stack: string; out?: string; project?: str
 async function main(): Promise<void> {
     const args = parseArgs(process.argv.slice(2));
     const started = Date.now();
-    const projectDir = args.project ? path.resolve(args.project) : PROJECT_DIR;
-    const outDir0 = args.out ? path.resolve(args.out) : path.join(projectDir, "out", args.stack);
-    const { run, artifacts, outDir } = await renderStack(args.stack, outDir0, projectDir);
+    const { run, artifacts, outDir } = await renderStack(args.stack, {
+        projectDir: args.project && path.resolve(args.project),
+        outDir: args.out && path.resolve(args.out),
+    });
     console.log(`rendered stack ${args.stack}: ${run.resources.length} resources, ${artifacts.length} files in ${path.relative(process.cwd(), outDir) || "."} (${Date.now() - started} ms)`);
 }
 

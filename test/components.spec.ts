@@ -51,10 +51,8 @@ describe("TelemetryBuckets", () => {
             };
             assert.deepEqual(child("BucketServerSideEncryptionConfiguration").rules, [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
             assert.deepEqual(child("BucketVersioning").versioningConfiguration, { status: "Enabled" });
-            assert.deepEqual(
-                [child("BucketPublicAccessBlock").blockPublicAcls, child("BucketPublicAccessBlock").blockPublicPolicy,
-                    child("BucketPublicAccessBlock").ignorePublicAcls, child("BucketPublicAccessBlock").restrictPublicBuckets],
-                [true, true, true, true]);
+            const pab = child("BucketPublicAccessBlock");
+            assert.deepEqual([pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets], [true, true, true, true]);
             const policy = JSON.parse(child("BucketPolicy").policy as string);
             assert.deepEqual(policy.Statement[0].Resource, [`arn:aws:s3:::${bucketName}`, `arn:aws:s3:::${bucketName}/*`]);
             assert.equal(policy.Statement[0].Condition.Bool["aws:SecureTransport"], "false");

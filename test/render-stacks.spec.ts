@@ -10,6 +10,12 @@ import { cloudInitSchema, shellcheck } from "./helpers/tools";
 
 type Res = { type: string; name: string; parent: string | null; inputs: Record<string, any> };
 
+/** Runs the render CLI as a user would, on a stack of another project folder. */
+function renderCli(stack: string, project: string) {
+    return spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "scripts/render.ts"), "--stack", stack, "--project", project],
+        { encoding: "utf8", cwd: PROJECT_DIR });
+}
+
 function walk(dir: string): string[] {
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
@@ -20,7 +26,7 @@ describe("offline render of both stacks", () => {
 
     before(async () => {
         for (const stack of ["dev", "prod"]) {
-            const { run, outDir } = await renderStack(stack, path.join(outRoot, stack));
+            const { run, outDir } = await renderStack(stack, { outDir: path.join(outRoot, stack) });
             rendered[stack] = {
                 resources: JSON.parse(fs.readFileSync(path.join(outDir, "resources.json"), "utf8")),
                 files: walk(outDir),
@@ -114,8 +120,7 @@ describe("offline render of both stacks", () => {
             "  observability-stack:retentionTraces: 400d",
             "",
         ].join("\n"));
-        const res = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "scripts/render.ts"), "--stack", "broken", "--project", project],
-            { encoding: "utf8", cwd: PROJECT_DIR });
+        const res = renderCli("broken", project);
         assert.equal(res.status, 1, res.stderr);
         assert.match(res.stderr, /Invalid configuration for stack 'broken' \(2 problems\)/);
         assert.match(res.stderr, /observability-stack:adminCidrs = "0.0.0.0\/0": opens the admin ports to the whole internet/);
@@ -123,8 +128,7 @@ describe("offline render of both stacks", () => {
         assert.ok(!fs.existsSync(path.join(project, "out")), "nothing is written on invalid config");
 
         fs.writeFileSync(path.join(project, "Pulumi.typed.yaml"), "config:\n  aws:region: eu-west-1\n  observability-stack:rootVolumeSizeGiB: big\n");
-        const typed = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_DIR, "scripts/render.ts"), "--stack", "typed", "--project", project],
-            { encoding: "utf8", cwd: PROJECT_DIR });
+        const typed = renderCli("typed", project);
         assert.equal(typed.status, 1);
         assert.match(typed.stderr, /observability-stack:rootVolumeSizeGiB = "big": Pulumi.yaml declares type integer/);
     });
