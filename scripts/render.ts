@@ -20,16 +20,18 @@ export async function renderStack(stack: string, options: { projectDir?: string;
     return { run, artifacts, outDir };
 }
 
+class UsageError extends Error {}
+
 const USAGE = "usage: npm run render -- --stack <name> [--out <dir>] [--project <dir with Pulumi.yaml>]";
 
 function parseArgs(argv: string[]): { stack: string; out?: string; project?: string } {
     const args: { stack?: string; out?: string; project?: string } = {};
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i].replace(/^--/, "");
-        if (!["stack", "out", "project"].includes(flag) || argv[i + 1] === undefined) throw new Error(`bad argument ${argv[i]}; ${USAGE}`);
+        if (!["stack", "out", "project"].includes(flag) || argv[i + 1] === undefined) throw new UsageError(`bad argument ${argv[i]}; ${USAGE}`);
         args[flag as "stack" | "out" | "project"] = argv[++i];
     }
-    if (!args.stack) throw new Error(USAGE);
+    if (!args.stack) throw new UsageError(USAGE);
     return { ...args, stack: args.stack };
 }
 
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
     main().catch((err: unknown) => {
-        if (err instanceof ConfigError || err instanceof StackFileError) console.error(err.message);
+        if (err instanceof ConfigError || err instanceof StackFileError || err instanceof UsageError) console.error(err.message);
         else console.error(err);
         process.exitCode = 1;
     });
