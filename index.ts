@@ -14,6 +14,10 @@ async function program() {
         bucketAccessPolicy: stack.buckets.accessPolicyJson,
         caCertPem: stack.pki.caCertPem,
         kubeconfig: stack.kubeconfig,
+        grafanaAdminPassword: stack.grafana.adminPassword,
+        releases: [stack.alertmanager, stack.mimir, stack.loki, stack.tempo, stack.grafana].map(b => b.release.name),
+        metricsEndpoints: stack.metricsEndpoints,
+        backendRequests: stack.capacity,
         ...(stack.host ? { hostPublicIp: stack.host.publicIp, hostInstanceId: stack.host.instanceId } : {}),
     };
 }

@@ -3,6 +3,10 @@
 // `parseStackConfig` is pure (strings in, `StackConfig` or one `ConfigError` out) so every bad input is
 // unit-tested without Pulumi; `loadConfig` only reads the Pulumi config and calls it.
 import * as pulumi from "@pulumi/pulumi";
+import { RECEIVER_KINDS, ReceiverKind } from "./render/backends/alertmanager";
+import { plannedWorkloads } from "./render/backends/index";
+import { capacityReport, formatCapacity, instanceCapacity, k3sAllocatable, REQUIRED_HEADROOM } from "./render/capacity";
+import { NAMESPACE } from "./render/pki";
 import { canonicalCidr, Cidr, cidrsOverlap, isDnsName, parseCidr } from "./render/net";
 
 export const PROJECT = "observability-stack";
@@ -54,6 +58,20 @@ export interface CertificateConfig {
     readonly earlyRenewalHours: number;
 }
 
+/** An existing EKS-style cluster's IAM OIDC provider, for one IRSA role per backend. */
+export interface OidcProvider {
+    readonly arn: string;
+    /** Issuer without the scheme (`oidc.eks.<region>.amazonaws.com/id/<id>`), the prefix of the trust conditions. */
+    readonly issuerHostPath: string;
+}
+
+export interface AlertingConfig {
+    /** Where every alert goes until the full routing tree (issue 6): nowhere, Slack, PagerDuty or Opsgenie. */
+    readonly receiver: ReceiverKind;
+    /** The receiver's webhook URL, routing key or API key (secret); absent for `none`. */
+    readonly credential?: pulumi.Output<string>;
+}
+
 export interface StackConfig {
     readonly project: string;
     readonly stack: string;
@@ -73,6 +91,9 @@ export interface StackConfig {
     readonly tags: Readonly<Record<string, string>>;
     /** Kubeconfig of an existing cluster (clusterKind `existing`), a secret. */
     readonly kubeconfig?: pulumi.Output<string>;
+    /** IAM OIDC provider of the existing cluster (clusterKind `existing`): backends get IRSA roles. */
+    readonly oidcProvider?: OidcProvider;
+    readonly alerting: AlertingConfig;
 }
 
 /** One problem with one key. */
@@ -129,6 +150,11 @@ export const CONFIG_KEYS = {
     certEarlyRenewalHours: "integer",
     tags: "object",
     kubeconfig: "secret",
+    oidcProviderArn: "string",
+    alertReceiver: "string",
+    slackWebhookUrl: "secret",
+    pagerdutyRoutingKey: "secret",
+    opsgenieApiKey: "secret",
 } as const;
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
@@ -437,6 +463,46 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
         c.add("kubeconfig", "[secret]", "only read for clusterKind existing (ec2-k3s builds its own)", "unset for clusterKind ec2-k3s");
     }
 
+    // IRSA on an existing cluster.
+    let oidcProvider: OidcProvider | undefined;
+    const oidcArn = v.oidcProviderArn;
+    const oidcAllowed = "the cluster's IAM OIDC provider ARN, e.g. arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
+    if (clusterKind === "existing" && oidcArn === undefined) {
+        c.add("oidcProviderArn", undefined, "required for clusterKind existing: each backend reaches its buckets through its own IRSA role", oidcAllowed);
+    } else if (clusterKind === "ec2-k3s" && oidcArn !== undefined) {
+        c.add("oidcProviderArn", oidcArn, "only read for clusterKind existing (ec2-k3s pods use the instance role)", "unset for clusterKind ec2-k3s");
+    } else if (oidcArn !== undefined) {
+        const m = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/([a-z0-9.-]+(?:\/[A-Za-z0-9._-]+)*)$/.exec(oidcArn);
+        if (!m) c.add("oidcProviderArn", oidcArn, "not an IAM OIDC provider ARN", oidcAllowed);
+        else oidcProvider = { arn: oidcArn, issuerHostPath: m[1] };
+    }
+
+    // Alerting: the default receiver and its credential.
+    const receiver = oneOf("alertReceiver", RECEIVER_KINDS, "none") ?? "none";
+    const credentialKeys = { slack: "slackWebhookUrl", pagerduty: "pagerdutyRoutingKey", opsgenie: "opsgenieApiKey" } as const;
+    let credential: pulumi.Output<string> | undefined;
+    if (receiver !== "none") {
+        const key = credentialKeys[receiver];
+        credential = raw.secrets[key];
+        if (credential === undefined) {
+            c.add(key, undefined, `required for alertReceiver ${receiver}`, `the ${receiver} credential, set with: pulumi config set --secret ${key} <value>`);
+        }
+    }
+
+    // The single dev host must hold every release's requests with headroom.
+    if (clusterKind === "ec2-k3s" && c.problems.length === 0) {
+        const capacity = instanceCapacity(instanceType);
+        const report = capacity && capacityReport(
+            plannedWorkloads({ environment, stack, namespace: NAMESPACE, region: regionOrDefault, domain, retention, receiver }),
+            k3sAllocatable(capacity));
+        if (report === undefined) {
+            c.add("instanceType", instanceType, "unknown size: the releases' requests cannot be checked against it", "a t/m/c/r/x family type of size large or bigger, e.g. t4g.xlarge");
+        } else if (!report.fits) {
+            c.add("instanceType", instanceType, `too small for the backends: ${formatCapacity(report)}`,
+                `a type with at least ${Math.round(REQUIRED_HEADROOM * 100)}% of CPU and memory left after requests, e.g. t4g.2xlarge`);
+        }
+    }
+
     if (c.problems.length > 0) throw new ConfigError(stack, c.problems);
     return {
         project: PROJECT,
@@ -458,6 +524,8 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
         certificates: { caValidityHours, validityHours, earlyRenewalHours },
         tags,
         kubeconfig,
+        oidcProvider,
+        alerting: { receiver, credential },
     };
 }
 

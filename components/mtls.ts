@@ -33,7 +33,8 @@ export interface K3sPki {
 }
 
 const CA_USES = ["cert_signing", "crl_signing", "digital_signature"];
-const SERVER_USES = ["digital_signature", "key_encipherment", "server_auth"];
+// Servers also authenticate as clients: pods of one backend call each other (gRPC, gossip) with their own certificate.
+const SERVER_USES = ["digital_signature", "key_encipherment", "server_auth", "client_auth"];
 const CLIENT_USES = ["digital_signature", "key_encipherment", "client_auth"];
 
 /**

@@ -1,10 +1,20 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { Alertmanager } from "./alertmanager";
+import type { BackendBase, BackendRelease } from "./backend-release";
 import { TelemetryBuckets } from "./buckets";
 import type { StackConfig } from "./config";
+import { Grafana } from "./grafana";
 import { ObservabilityHost } from "./host";
+import { Loki } from "./loki";
+import { Mimir } from "./mimir";
 import { MutualTls } from "./mtls";
+import type { MetricsEndpoint } from "./render/backends/common";
+import { plannedWorkloads } from "./render/backends/index";
+import { CapacityReport, capacityReport, instanceCapacity, k3sAllocatable } from "./render/capacity";
+import { NAMESPACE } from "./render/pki";
+import { Tempo } from "./tempo";
 
 export interface ObservabilityStackArgs {
     /** The validated stack configuration (`loadConfig()`). */
@@ -33,6 +43,15 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     public readonly kubeconfig: pulumi.Output<string>;
     /** Provider for every Kubernetes resource that follows. */
     public readonly k8sProvider: k8s.Provider;
+    public readonly alertmanager: Alertmanager;
+    public readonly mimir: Mimir;
+    public readonly loki: Loki;
+    public readonly tempo: Tempo;
+    public readonly grafana: Grafana;
+    /** Every metrics endpoint of the backends, for the collector tier to scrape. */
+    public readonly metricsEndpoints: readonly MetricsEndpoint[];
+    /** Summed requests of the releases and, on the k3s host, its allocatable and headroom. */
+    public readonly capacity: CapacityReport;
 
     constructor(name: string, args: ObservabilityStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("observability:index:ObservabilityStack", name, {}, opts);
@@ -82,6 +101,45 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                 throw new Error(`unknown cluster kind ${exhaustive}`);
             }
         }
+
+        // The backends, in their own namespace, on the cluster's provider (and the stack's AWS provider for IRSA).
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
+            metadata: { name: NAMESPACE, labels: { "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted" } },
+        }, { parent: this, provider: this.k8sProvider });
+        const base: BackendBase = {
+            environment: config.environment,
+            stack: config.stack,
+            namespace: NAMESPACE,
+            region: config.region,
+            domain: config.domain,
+            retention: config.retention,
+            receiver: config.alerting.receiver,
+        };
+        const withCluster = { parent: this, providers: { aws: awsProvider, kubernetes: this.k8sProvider }, dependsOn: [namespace] };
+        const servers = this.pki.servers;
+        const ca = this.pki.caCertPem;
+        const storing = (backend: "loki" | "tempo" | "mimir") => ({
+            base,
+            serverTls: servers[backend],
+            caCertPem: ca,
+            buckets: this.buckets.bucketNames,
+            bucketPolicyJson: this.buckets.policyJsonFor([backend]),
+            oidcProvider: config.oidcProvider,
+        });
+        this.alertmanager = new Alertmanager(`${name}-alertmanager`, {
+            base, serverTls: servers.alertmanager, caCertPem: ca, receiverCredential: config.alerting.credential,
+        }, withCluster);
+        this.mimir = new Mimir(`${name}-mimir`, storing("mimir"), withCluster);
+        this.loki = new Loki(`${name}-loki`, storing("loki"), withCluster);
+        this.tempo = new Tempo(`${name}-tempo`, storing("tempo"), withCluster);
+        this.grafana = new Grafana(`${name}-grafana`, {
+            base, serverTls: servers.grafana, caCertPem: ca, clientTls: this.pki.clients.grafana,
+        }, withCluster);
+        const releases: BackendRelease[] = [this.alertmanager, this.mimir, this.loki, this.tempo, this.grafana];
+        this.metricsEndpoints = releases.flatMap(r => r.metrics);
+
+        const capacity = config.clusterKind === "ec2-k3s" ? instanceCapacity(config.host.instanceType) : undefined;
+        this.capacity = capacityReport(plannedWorkloads(base), capacity && k3sAllocatable(capacity));
 
         this.registerOutputs({ kubeconfig: this.kubeconfig, bucketNames: this.buckets.bucketNames });
     }

@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { CapacityReport, formatCapacity } from "../components/render/capacity";
 import type { EngineResult, RenderedResource } from "./engine";
 
 export interface Artifact {
@@ -58,6 +59,10 @@ export const summaryMarkdown: Extractor = run => {
             ? ["5. `host/cloud-init.yaml` and `host/files/`: exactly what boots on the k3s host."]
             : []),
         "",
+        "## Backend requests",
+        "",
+        capacityLine(run),
+        "",
         "## Components",
         "",
         ...components.map(c => `- ${c}`),
@@ -76,6 +81,43 @@ export const summaryMarkdown: Extractor = run => {
     return [{ path: "summary.md", content: text }];
 };
 
+/** The summed requests of the backend releases, as the program reported them (`backendRequests` output). */
+export function capacityLine(run: EngineResult): string {
+    const report = run.plainOutputs.backendRequests as CapacityReport | undefined;
+    return report ? formatCapacity(report) : "(the program reported no backend requests)";
+}
+
+export const HELM_RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+
+/** One entry of `helm/releases.json`. */
+export interface ReleaseEntry {
+    name: string;
+    chart: string;
+    version: string;
+    repository: string;
+    namespace: string;
+    values: string;
+}
+
+/**
+ * `helm/releases.json` and `helm/<name>.values.yaml`: every Helm release with its pinned chart and the values
+ * exactly as passed to it (secrets appear as `[secret]`).
+ */
+export const helmReleases: Extractor = run => {
+    const releases = run.resources.filter(r => r.type === HELM_RELEASE_TYPE);
+    if (releases.length === 0) return [];
+    const entries: ReleaseEntry[] = [];
+    const files: Artifact[] = [];
+    for (const r of releases) {
+        const i = r.inputs as { name?: string; chart?: string; version?: string; namespace?: string; repositoryOpts?: { repo?: string }; values?: unknown };
+        if (!i.name || !i.chart || !i.version || !i.repositoryOpts?.repo) throw new Error(`release ${r.name} is not pinned (name, chart, version and repository are required)`);
+        const valuesFile = `${i.name}.values.yaml`;
+        entries.push({ name: i.name, chart: i.chart, version: i.version, repository: i.repositoryOpts.repo, namespace: i.namespace ?? "default", values: valuesFile });
+        files.push({ path: `helm/${valuesFile}`, content: YAML.stringify(i.values ?? {}, { lineWidth: 0 }) });
+    }
+    return [{ path: "helm/releases.json", content: json(entries) }, ...files];
+};
+
 /** `host/cloud-init.yaml` and every file it writes, as its own file under `host/files/`. */
 export const hostCloudInit: Extractor = run => {
     const hosts = run.resources.filter(r => r.type === "aws:ec2/instance:Instance" && typeof r.inputs.userData === "string");
@@ -91,7 +133,7 @@ export const hostCloudInit: Extractor = run => {
 };
 
 /** Every extractor, in order. */
-export const EXTRACTORS: readonly Extractor[] = [resourcesJson, graphMermaid, summaryMarkdown, hostCloudInit];
+export const EXTRACTORS: readonly Extractor[] = [resourcesJson, graphMermaid, summaryMarkdown, hostCloudInit, helmReleases];
 
 const PRIVATE_KEY_RE = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 

@@ -23,6 +23,8 @@ export interface EngineResult {
     readonly resources: RenderedResource[];
     /** Stack output names. */
     readonly outputNames: string[];
+    /** Stack outputs that the program returned as plain values (not Outputs), e.g. the capacity report. */
+    readonly plainOutputs: Record<string, unknown>;
     /** Every string value that was marked secret anywhere (placeholders included): none may be written. */
     readonly secretValues: string[];
 }
@@ -88,5 +90,10 @@ export async function runProgram(files: StackFiles, program: Program): Promise<E
         const inputs = maskSecrets(r.inputs, secretValues) as Record<string, unknown>;
         resources.push({ type: r.type, name: r.name, parent: parents.get(key) ?? null, inputs, custom: r.custom });
     }
-    return { files, resources, secretValues: [...new Set(secretValues)], outputNames: Object.keys(outputs ?? {}).filter(k => (outputs as Record<string, unknown>)[k] !== undefined) };
+    const returned = (outputs ?? {}) as Record<string, unknown>;
+    const plainOutputs = Object.fromEntries(Object.entries(returned).filter(([, v]) => v !== undefined && !pulumi.Output.isInstance(v)));
+    return {
+        files, resources, secretValues: [...new Set(secretValues)], plainOutputs,
+        outputNames: Object.keys(returned).filter(k => returned[k] !== undefined),
+    };
 }

@@ -1,7 +1,7 @@
 // npm run render -- --stack <name> [--out <dir>]
 // Runs the real program offline (Pulumi mocks) for one stack and writes everything it would deploy.
 import * as path from "path";
-import { assertNoSecrets, buildArtifacts, writeArtifacts } from "../offline/artifacts";
+import { assertNoSecrets, buildArtifacts, capacityLine, writeArtifacts } from "../offline/artifacts";
 import { runOffline } from "../offline/engine";
 import { ConfigError } from "../components/config";
 import { StackFileError } from "../offline/stack-files";
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
         outDir: args.out && path.resolve(args.out),
     });
     console.log(`rendered stack ${args.stack}: ${run.resources.length} resources, ${artifacts.length} files in ${path.relative(process.cwd(), outDir) || "."} (${Date.now() - started} ms)`);
+    console.log(`backend requests (${args.stack}): ${capacityLine(run)}`);
 }
 
 if (require.main === module) {

@@ -14,13 +14,19 @@ export interface ServerIdentity {
 
 /** Servers that present a certificate from the stack's CA. */
 export const SERVER_IDENTITIES: readonly ServerIdentity[] = [
-    { name: "loki", services: ["loki", "loki-gateway", "loki-headless"] },
-    { name: "tempo", services: ["tempo", "tempo-distributor", "tempo-query-frontend", "tempo-gateway"] },
-    { name: "mimir", services: ["mimir-gateway", "mimir-distributor", "mimir-query-frontend", "mimir-ruler"] },
+    // The first Service is the name every internal client verifies (`tls_server_name`); the others are the
+    // Services of the dev (monolithic) and prod (distributed) charts, so one certificate serves both modes.
+    { name: "loki", services: ["loki", "loki-headless", "loki-memberlist", ...prefixed("loki", ["distributor", "query-frontend", "query-scheduler", "querier", "ingester", "index-gateway", "compactor", "ruler"])] },
+    { name: "tempo", services: ["tempo", "tempo-headless", "tempo-gossip-ring", ...prefixed("tempo", ["distributor", "query-frontend", "querier", "ingester", "compactor", "metrics-generator"])] },
+    { name: "mimir", services: ["mimir", "mimir-gossip-ring", ...prefixed("mimir", ["distributor", "query-frontend", "query-scheduler", "querier", "ingester", "store-gateway", "compactor", "ruler"])] },
     { name: "grafana", services: ["grafana"], publicLabel: "grafana" },
     { name: "alertmanager", services: ["alertmanager", "alertmanager-headless"] },
     { name: "otel-gateway", services: ["otel-gateway", "otel-gateway-headless"], publicLabel: "otlp" },
 ];
+
+function prefixed(release: string, components: readonly string[]): string[] {
+    return components.flatMap(c => [`${release}-${c}`, `${release}-${c}-headless`]);
+}
 
 /** Clients that authenticate with a certificate from the stack's CA. */
 export const CLIENT_IDENTITIES = ["otel-agent", "otel-gateway", "grafana"] as const;

@@ -152,6 +152,24 @@ export function serviceTrustPolicy(service: string): PolicyDocument {
     };
 }
 
+/** Trust policy of an IRSA role: only the given ServiceAccount of the cluster's OIDC provider may assume it. */
+export function irsaTrustPolicy(oidcProviderArn: string, issuerHostPath: string, namespace: string, serviceAccount: string): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [{
+            Effect: "Allow",
+            Principal: { Federated: oidcProviderArn },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition: {
+                StringEquals: {
+                    [`${issuerHostPath}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+                    [`${issuerHostPath}:aud`]: "sts.amazonaws.com",
+                },
+            },
+        }],
+    };
+}
+
 /** What S3 replication needs: read versions from the sources, replicate into the replicas. */
 export function replicationPolicy(
     pairs: readonly { source: string; replica: string }[],

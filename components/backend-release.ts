@@ -1,0 +1,102 @@
+// Shared machinery of the backend components: the TLS Secret a release mounts, an optional IRSA role, and the
+// pinned `helm.v3.Release` (a real Helm install, so chart hooks and `lookup` work).
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { OidcProvider } from "./config";
+import type { KeyPair } from "./mtls";
+import type { BackendsInput, StoringBackend } from "./render/backends/index";
+import { placeholderInput, renderStoringBackend } from "./render/backends/index";
+import { AwsIdentity, MetricsEndpoint, RenderedRelease, tlsSecretName, Values } from "./render/backends/common";
+import { irsaTrustPolicy } from "./render/storage";
+
+/** What every backend component knows: the stack-wide, plain part of the backends' input. */
+export type BackendBase = Omit<BackendsInput, "buckets" | "identities">;
+
+export interface BackendReleaseArgs {
+    base: BackendBase;
+    /** The backend's server certificate and key (mounted from its TLS Secret). */
+    serverTls: KeyPair;
+    caCertPem: pulumi.Input<string>;
+}
+
+/** A Helm release of one backend plus the Kubernetes TLS Secret it mounts. Subclasses add their own resources. */
+export abstract class BackendRelease extends pulumi.ComponentResource {
+    public release!: k8s.helm.v3.Release;
+    /** The values exactly as passed to the release. */
+    public values!: pulumi.Output<Values>;
+    /** Endpoints serving Prometheus metrics, for self-monitoring. */
+    public metrics!: readonly MetricsEndpoint[];
+    public tlsSecret!: k8s.core.v1.Secret;
+
+    protected constructor(type: string, name: string, protected readonly base: BackendBase, opts?: pulumi.ComponentResourceOptions) {
+        super(type, name, {}, opts);
+    }
+
+    /** Creates `<identity>-tls` with `tls.crt`, `tls.key`, `ca.crt` and any extra keys. */
+    protected createTlsSecret(name: string, identity: string, args: BackendReleaseArgs, extra: Record<string, pulumi.Input<string>> = {}): k8s.core.v1.Secret {
+        this.tlsSecret = new k8s.core.v1.Secret(`${name}-tls`, {
+            metadata: { name: tlsSecretName(identity), namespace: args.base.namespace },
+            type: "kubernetes.io/tls",
+            stringData: pulumi.secret(pulumi.all({ "tls.crt": args.serverTls.certPem, "tls.key": args.serverTls.keyPem, "ca.crt": args.caCertPem, ...extra })),
+        }, { parent: this });
+        return this.tlsSecret;
+    }
+
+    /** Installs the release described by `plan` with `values` (which must render the same chart and name). */
+    protected install(name: string, plan: RenderedRelease, values: pulumi.Input<Values>, dependsOn: pulumi.Resource[]): void {
+        this.metrics = plan.metrics;
+        this.values = pulumi.output(values).apply(v => v as Values);
+        this.release = new k8s.helm.v3.Release(name, {
+            name: plan.name,
+            chart: plan.chart.chart,
+            version: plan.chart.version,
+            repositoryOpts: { repo: plan.chart.repository },
+            namespace: this.base.namespace,
+            values: this.values,
+            atomic: true,
+            cleanupOnFail: true,
+            timeout: 900,
+            maxHistory: 10,
+        }, { parent: this, dependsOn });
+        this.registerOutputs({ release: this.release.status, metrics: this.metrics });
+    }
+}
+
+export interface StoringBackendArgs extends BackendReleaseArgs {
+    /** Bucket name per store, from `TelemetryBuckets`. */
+    buckets: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** IAM policy JSON on this backend's buckets (for its IRSA role). */
+    bucketPolicyJson: pulumi.Input<string>;
+    /** The existing cluster's OIDC provider: the backend gets its own IRSA role. Absent on the k3s host (instance role). */
+    oidcProvider?: OidcProvider;
+}
+
+/** A backend that stores in S3 (Loki, Tempo, Mimir): its TLS Secret, its IRSA role in prod, and its release. */
+export abstract class StoringBackendRelease extends BackendRelease {
+    /** ARN of the backend's IRSA role (prod only). */
+    public roleArn?: pulumi.Output<string>;
+
+    protected constructor(type: string, backend: StoringBackend, name: string, args: StoringBackendArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(type, name, args.base, opts);
+        const plan = renderStoringBackend(backend, placeholderInput(args.base));
+        const serviceAccount = backend; // each renderer names its ServiceAccount after the backend
+
+        let identity: pulumi.Output<AwsIdentity> = pulumi.output({ kind: "instance-role" } as AwsIdentity);
+        if (args.oidcProvider) {
+            const oidc = args.oidcProvider;
+            const role = new aws.iam.Role(`${name}-irsa`, {
+                description: `${backend}: S3 access for ServiceAccount ${args.base.namespace}/${serviceAccount} (IRSA)`,
+                assumeRolePolicy: JSON.stringify(irsaTrustPolicy(oidc.arn, oidc.issuerHostPath, args.base.namespace, serviceAccount)),
+            }, { parent: this });
+            new aws.iam.RolePolicy(`${name}-irsa`, { role: role.id, policy: args.bucketPolicyJson }, { parent: this });
+            this.roleArn = role.arn;
+            identity = role.arn.apply(roleArn => ({ kind: "irsa", roleArn }) as AwsIdentity);
+        }
+
+        const secret = this.createTlsSecret(name, backend, args);
+        const values = pulumi.all([pulumi.output(args.buckets), identity]).apply(([buckets, id]) =>
+            renderStoringBackend(backend, { ...args.base, buckets, identities: { loki: id, tempo: id, mimir: id } }).values);
+        this.install(name, plan, values, [secret]);
+    }
+}

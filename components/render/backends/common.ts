@@ -1,0 +1,147 @@
+// Shared vocabulary of the backend renderers: chart pins, resource specs, workloads, TLS file paths and the
+// dskit (Loki/Tempo/Mimir) TLS stanzas. Pure: no provider SDK, no Outputs.
+import type { Environment, Retention, Signal } from "../../config";
+
+/** Every Helm chart this stack installs, pinned to a version that has a reference in `../shared/reference/charts`. */
+export const CHARTS = {
+    loki: { chart: "loki", version: "18.11.0", repository: "https://grafana-community.github.io/helm-charts" },
+    tempo: { chart: "tempo", version: "2.2.4", repository: "https://grafana-community.github.io/helm-charts" },
+    tempoDistributed: { chart: "tempo-distributed", version: "2.26.2", repository: "https://grafana-community.github.io/helm-charts" },
+    mimir: { chart: "mimir-distributed", version: "6.1.0", repository: "https://grafana.github.io/helm-charts" },
+    grafana: { chart: "grafana", version: "12.11.1", repository: "https://grafana-community.github.io/helm-charts" },
+    alertmanager: { chart: "alertmanager", version: "1.42.0", repository: "https://prometheus-community.github.io/helm-charts" },
+} as const;
+export type ChartPin = (typeof CHARTS)[keyof typeof CHARTS];
+
+/** Helm values: a plain JSON-able object. `null` is meaningful (it deletes a chart default). */
+export type Values = { [key: string]: unknown };
+
+export interface ResourceSpec {
+    requests: { cpu: string; memory: string };
+    limits: { cpu: string; memory: string };
+}
+
+/** Requests and limits for one container: CPU in millicores, memory in MiB. */
+export function resources(cpuMillis: number, memoryMiB: number, cpuLimitMillis: number, memoryLimitMiB: number): ResourceSpec {
+    const cpu = (m: number) => `${m}m`;
+    const mem = (m: number) => (m % 1024 === 0 ? `${m / 1024}Gi` : `${m}Mi`);
+    return { requests: { cpu: cpu(cpuMillis), memory: mem(memoryMiB) }, limits: { cpu: cpu(cpuLimitMillis), memory: mem(memoryLimitMiB) } };
+}
+
+/** One pod template of a release: how many replicas and each container's resources. */
+export interface Workload {
+    readonly component: string;
+    readonly replicas: number;
+    readonly containers: Readonly<Record<string, ResourceSpec>>;
+}
+
+/** An in-cluster endpoint that serves Prometheus metrics, for the collector tier to scrape. */
+export interface MetricsEndpoint {
+    readonly release: string;
+    readonly service: string;
+    readonly port: number;
+    readonly path: string;
+    readonly scheme: "http" | "https";
+    /** TLS server name to verify (a SAN of the backend's certificate) when scheme is https. */
+    readonly serverName?: string;
+}
+
+/** What a backend renderer returns: the values exactly as passed to the release, and facts about them. */
+export interface RenderedRelease {
+    /** Helm release name (also `fullnameOverride`, so Service names are `<name>` and `<name>-<component>`). */
+    readonly name: string;
+    readonly chart: ChartPin;
+    readonly values: Values;
+    readonly workloads: readonly Workload[];
+    readonly metrics: readonly MetricsEndpoint[];
+}
+
+/** Where each backend pod mounts its certificate Secret (`tls.crt`, `tls.key`, `ca.crt`). */
+export const TLS_DIR = "/etc/observability/tls";
+export const TLS_FILES = { cert: `${TLS_DIR}/tls.crt`, key: `${TLS_DIR}/tls.key`, ca: `${TLS_DIR}/ca.crt` } as const;
+/** Name of the Kubernetes TLS Secret of a server identity. */
+export const tlsSecretName = (identity: string) => `${identity}-tls`;
+
+/** In-cluster DNS name of a Service, also a SAN of the server certificates. */
+export const serviceHost = (service: string, namespace: string) => `${service}.${namespace}.svc`;
+
+/** Object-store inputs every storing backend needs. */
+export interface StorageContext {
+    readonly region: string;
+    /** Bucket name per store (`loki-chunks`, `tempo-traces`, …). */
+    readonly buckets: Readonly<Record<string, string>>;
+}
+
+/** How pods get AWS credentials: the node's instance role (dev) or an IRSA role for the backend's ServiceAccount. */
+export type AwsIdentity = { kind: "instance-role" } | { kind: "irsa"; roleArn: string };
+
+export interface BackendContext {
+    readonly environment: Environment;
+    readonly namespace: string;
+    readonly retention: Readonly<Record<Signal, Retention>>;
+    readonly storage: StorageContext;
+    readonly identity: AwsIdentity;
+}
+
+/** ServiceAccount values with the IRSA annotation when the backend has its own role. */
+export function serviceAccount(name: string, identity: AwsIdentity): Values {
+    return {
+        create: true,
+        name,
+        annotations: identity.kind === "irsa" ? { "eks.amazonaws.com/role-arn": identity.roleArn } : {},
+    };
+}
+
+/** The S3 endpoint of a region (virtual-hosted style, TLS). */
+export const s3Endpoint = (region: string) => `s3.${region}.amazonaws.com`;
+
+/** dskit `server` TLS: HTTP and/or gRPC with the pod's certificate; client certificates are verified if given. */
+export function dskitServerTls(opts: { http: boolean; grpc: boolean }): Values {
+    const cfg = { cert_file: TLS_FILES.cert, key_file: TLS_FILES.key, client_auth_type: "VerifyClientCertIfGiven", client_ca_file: TLS_FILES.ca };
+    return {
+        tls_min_version: "VersionTLS12",
+        ...(opts.http ? { http_tls_config: cfg } : {}),
+        ...(opts.grpc ? { grpc_tls_config: cfg } : {}),
+    };
+}
+
+/** dskit gRPC client TLS: verify the server against the CA under `serverName`, present the pod's certificate. */
+export function dskitClientTls(serverName: string): Values {
+    return {
+        tls_enabled: true,
+        tls_cert_path: TLS_FILES.cert,
+        tls_key_path: TLS_FILES.key,
+        tls_ca_path: TLS_FILES.ca,
+        tls_server_name: serverName,
+        tls_insecure_skip_verify: false,
+        tls_min_version: "VersionTLS12",
+    };
+}
+
+/** dskit memberlist TLS (gossip between the pods of one backend). */
+export function memberlistTls(serverName: string): Values {
+    return {
+        tls_enabled: true,
+        tls_cert_path: TLS_FILES.cert,
+        tls_key_path: TLS_FILES.key,
+        tls_ca_path: TLS_FILES.ca,
+        tls_server_name: serverName,
+    };
+}
+
+/** Volume and mount of the backend's TLS Secret. */
+export function tlsVolume(identity: string): { volume: Values; mount: Values } {
+    return {
+        volume: { name: "observability-tls", secret: { secretName: tlsSecretName(identity), defaultMode: 0o440 } },
+        mount: { name: "observability-tls", mountPath: TLS_DIR, readOnly: true },
+    };
+}
+
+/** Required pod anti-affinity on hostname for the pods of one component (prod spreads replicas over nodes). */
+export function spreadOverNodes(matchLabels: Record<string, string>): Values {
+    return {
+        podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels }, topologyKey: "kubernetes.io/hostname" }],
+        },
+    };
+}

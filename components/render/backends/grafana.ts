@@ -1,0 +1,122 @@
+// Values of the `grafana` chart (grafana-community 12.11.1): admin credentials from an existing Secret, SQLite on
+// a volume, and provisioned datasources for Mimir, Loki, Tempo and Alertmanager with the usual correlations.
+// TLS material is read from mounted files (`$__file{}`), so no key or password is ever inline in the values.
+import { BackendContext, CHARTS, RenderedRelease, resources, serviceHost, Values } from "./common";
+import { lokiEndpoints } from "./loki";
+import { mimirEndpoints } from "./mimir";
+import { tempoEndpoints } from "./tempo";
+
+export const GRAFANA_RELEASE = "grafana";
+/** Secret holding `admin-user` and `admin-password` (made by the Grafana component from a RandomPassword). */
+export const GRAFANA_ADMIN_SECRET = "grafana-admin";
+/** Secret with Grafana's client certificate and the CA (`tls.crt`, `tls.key`, `ca.crt`), mounted for datasources. */
+export const GRAFANA_CLIENT_TLS_SECRET = "grafana-client-tls";
+const CLIENT_TLS_DIR = "/etc/grafana/observability-tls";
+
+/** Datasource UIDs, stable so that links between them (and later dashboards) can name them. */
+export const DATASOURCE_UIDS = { mimir: "mimir", loki: "loki", tempo: "tempo", alertmanager: "alertmanager" } as const;
+
+export interface GrafanaContext extends Pick<BackendContext, "environment" | "namespace"> {
+    readonly alertmanagerUrl: string;
+    /** Public URL of Grafana, when the stack has a domain. */
+    readonly rootUrl?: string;
+}
+
+/** jsonData/secureJsonData that make a datasource verify the backend against the CA and present Grafana's client certificate. */
+function tlsFor(url: string): { jsonData: Values; secureJsonData: Values } {
+    if (!url.startsWith("https://")) return { jsonData: {}, secureJsonData: {} };
+    const host = new URL(url).hostname;
+    return {
+        jsonData: { tlsAuth: true, tlsAuthWithCACert: true, serverName: host, tlsSkipVerify: false },
+        secureJsonData: {
+            tlsCACert: `$__file{${CLIENT_TLS_DIR}/ca.crt}`,
+            tlsClientCert: `$__file{${CLIENT_TLS_DIR}/tls.crt}`,
+            tlsClientKey: `$__file{${CLIENT_TLS_DIR}/tls.key}`,
+        },
+    };
+}
+
+/** The provisioned datasources: exemplars → Tempo, traces → logs and metrics, service map, trace ids in logs → Tempo. */
+export function grafanaDatasources(ctx: GrafanaContext): Values[] {
+    const mimirUrl = mimirEndpoints(ctx).read;
+    const lokiUrl = lokiEndpoints(ctx).read;
+    const tempoUrl = tempoEndpoints(ctx).query;
+    const ds = (name: string, uid: string, type: string, url: string, jsonData: Values, isDefault = false): Values => {
+        const tls = tlsFor(url);
+        return {
+            name, uid, type, url, access: "proxy", isDefault, editable: false,
+            jsonData: { ...tls.jsonData, ...jsonData },
+            ...(Object.keys(tls.secureJsonData).length ? { secureJsonData: tls.secureJsonData } : {}),
+        };
+    };
+    return [
+        ds("Mimir", DATASOURCE_UIDS.mimir, "prometheus", mimirUrl, {
+            prometheusType: "Mimir",
+            httpMethod: "POST",
+            exemplarTraceIdDestinations: [{ name: "trace_id", datasourceUid: DATASOURCE_UIDS.tempo }],
+        }, true),
+        ds("Loki", DATASOURCE_UIDS.loki, "loki", lokiUrl, {
+            derivedFields: [
+                { name: "TraceID", matcherType: "label", matcherRegex: "trace_id", url: "${__value.raw}", datasourceUid: DATASOURCE_UIDS.tempo },
+                { name: "TraceIDInLine", matcherRegex: "(?:trace_?id|traceID)[\"=:\\s]+\"?(\\w+)", url: "${__value.raw}", datasourceUid: DATASOURCE_UIDS.tempo },
+            ],
+        }),
+        ds("Tempo", DATASOURCE_UIDS.tempo, "tempo", tempoUrl, {
+            tracesToLogsV2: { datasourceUid: DATASOURCE_UIDS.loki, filterByTraceID: true, spanStartTimeShift: "-5m", spanEndTimeShift: "5m", customQuery: false },
+            tracesToMetrics: {
+                datasourceUid: DATASOURCE_UIDS.mimir,
+                spanStartTimeShift: "-5m", spanEndTimeShift: "5m",
+                tags: [{ key: "service.name", value: "service" }],
+                queries: [{ name: "Request rate", query: "sum(rate(traces_spanmetrics_calls_total{$__tags}[5m]))" }],
+            },
+            serviceMap: { datasourceUid: DATASOURCE_UIDS.mimir },
+            nodeGraph: { enabled: true },
+            lokiSearch: { datasourceUid: DATASOURCE_UIDS.loki },
+            streamingEnabled: { search: true, metrics: true },
+        }),
+        ds("Alertmanager", DATASOURCE_UIDS.alertmanager, "alertmanager", ctx.alertmanagerUrl, {
+            implementation: "prometheus",
+            handleGrafanaManagedAlerts: false,
+        }),
+    ];
+}
+
+export function grafanaValues(ctx: GrafanaContext): RenderedRelease {
+    const res = resources(100, 256, 1000, 1024);
+    const small = resources(10, 32, 100, 64);
+    const values: Values = {
+        replicas: 1,
+        admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
+        // SQLite on a volume: one replica. HA needs an external database (grafana.ini database.*).
+        persistence: { enabled: true, size: "10Gi" },
+        resources: res,
+        initChownData: { enabled: true, resources: small },
+        downloadDashboards: { resources: small },
+        sidecar: { resources: small, dashboards: { enabled: false }, datasources: { enabled: false }, alerts: { enabled: false }, notifiers: { enabled: false }, plugins: { enabled: false } },
+        imageRenderer: { enabled: false, resources: resources(100, 256, 500, 512) },
+        testFramework: { enabled: false, resources: small },
+        serviceMonitor: { enabled: false },
+        assertNoLeakedSecrets: true,
+        "grafana.ini": {
+            ...(ctx.rootUrl ? { server: { root_url: ctx.rootUrl } } : {}),
+            analytics: { reporting_enabled: false, check_for_updates: false, check_for_plugin_updates: false },
+            users: { allow_sign_up: false },
+            "auth.anonymous": { enabled: false },
+            security: { disable_gravatar: true, cookie_samesite: "strict" },
+        },
+        extraSecretMounts: [{ name: "observability-tls", secretName: GRAFANA_CLIENT_TLS_SECRET, defaultMode: 0o440, mountPath: CLIENT_TLS_DIR, readOnly: true }],
+        datasources: { "datasources.yaml": { apiVersion: 1, datasources: grafanaDatasources(ctx) } },
+    };
+    return {
+        name: GRAFANA_RELEASE,
+        chart: CHARTS.grafana,
+        values,
+        workloads: [{ component: "grafana", replicas: 1, containers: { grafana: res, "init-chown-data": small } }],
+        metrics: [{ release: GRAFANA_RELEASE, service: "grafana", port: 80, path: "/metrics", scheme: "http" }],
+    };
+}
+
+/** The public or in-cluster URL of Grafana. */
+export function grafanaUrl(namespace: string, domain?: string): string {
+    return domain ? `https://grafana.${domain}` : `http://${serviceHost(GRAFANA_RELEASE, namespace)}`;
+}

@@ -1,0 +1,72 @@
+// Every backend release of a stack, in install order, from plain inputs.
+import type { Environment, Retention, Signal } from "../../config";
+import { alertmanagerUrl, alertmanagerValues, ReceiverKind } from "./alertmanager";
+import { AwsIdentity, RenderedRelease, Workload } from "./common";
+import { grafanaUrl, grafanaValues } from "./grafana";
+import { lokiValues } from "./loki";
+import { mimirValues } from "./mimir";
+import { tempoValues } from "./tempo";
+
+export type StoringBackend = "loki" | "tempo" | "mimir";
+
+export interface BackendsInput {
+    readonly environment: Environment;
+    readonly stack: string;
+    readonly namespace: string;
+    readonly region: string;
+    readonly domain?: string;
+    readonly retention: Readonly<Record<Signal, Retention>>;
+    readonly receiver: ReceiverKind;
+    /** Bucket name per store. */
+    readonly buckets: Readonly<Record<string, string>>;
+    /** AWS identity per storing backend. */
+    readonly identities: Readonly<Record<StoringBackend, AwsIdentity>>;
+}
+
+export function renderAlertmanager(i: BackendsInput): RenderedRelease {
+    return alertmanagerValues({ environment: i.environment, namespace: i.namespace, stack: i.stack, receiver: i.receiver });
+}
+
+export function renderStoringBackend(backend: StoringBackend, i: BackendsInput): RenderedRelease {
+    const ctx = {
+        environment: i.environment,
+        namespace: i.namespace,
+        retention: i.retention,
+        storage: { region: i.region, buckets: i.buckets },
+        identity: i.identities[backend],
+    };
+    switch (backend) {
+        case "loki": return lokiValues(ctx);
+        case "tempo": return tempoValues(ctx);
+        case "mimir": return mimirValues(ctx, alertmanagerUrl(i.namespace));
+    }
+}
+
+export function renderGrafana(i: BackendsInput): RenderedRelease {
+    return grafanaValues({
+        environment: i.environment,
+        namespace: i.namespace,
+        alertmanagerUrl: alertmanagerUrl(i.namespace),
+        rootUrl: i.domain ? grafanaUrl(i.namespace, i.domain) : undefined,
+    });
+}
+
+/** All five releases, in install order. */
+export function renderBackends(i: BackendsInput): RenderedRelease[] {
+    return [renderAlertmanager(i), renderStoringBackend("mimir", i), renderStoringBackend("loki", i), renderStoringBackend("tempo", i), renderGrafana(i)];
+}
+
+/**
+ * The input with placeholders for bucket names and roles. Release names, charts, workloads and metrics endpoints
+ * do not depend on those, so a render of it plans a release before its Outputs are known.
+ */
+export function placeholderInput(i: Omit<BackendsInput, "buckets" | "identities">): BackendsInput {
+    const buckets = new Proxy({}, { get: (_t, store) => `<${String(store)}>` }) as Record<string, string>;
+    const identity: AwsIdentity = { kind: "instance-role" };
+    return { ...i, buckets, identities: { loki: identity, tempo: identity, mimir: identity } };
+}
+
+/** Every workload of a stack's releases. */
+export function plannedWorkloads(i: Omit<BackendsInput, "buckets" | "identities">): Workload[] {
+    return renderBackends(placeholderInput(i)).flatMap(r => r.workloads);
+}

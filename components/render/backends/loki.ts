@@ -1,0 +1,119 @@
+// Values of the `loki` chart (grafana-community 18.11.0): Monolithic in dev, Distributed in prod, chunks and
+// rules in S3, compactor retention with a delete-request store, OTLP ingest, HTTPS and gRPC over mTLS.
+import {
+    BackendContext, CHARTS, dskitClientTls, dskitServerTls, memberlistTls, RenderedRelease, resources, ResourceSpec, s3Endpoint,
+    serviceAccount, serviceHost, spreadOverNodes, tlsVolume, Values, Workload,
+} from "./common";
+
+export const LOKI_RELEASE = "loki";
+/** Components of the Distributed mode (value key → chart component label), with prod replicas. */
+const DISTRIBUTED: ReadonlyArray<{ key: string; component: string; replicas: number; res: ResourceSpec; pdb: boolean }> = [
+    { key: "ingester", component: "ingester", replicas: 3, res: resources(500, 2048, 2000, 4096), pdb: true },
+    { key: "distributor", component: "distributor", replicas: 3, res: resources(250, 512, 1000, 1024), pdb: true },
+    { key: "querier", component: "querier", replicas: 3, res: resources(250, 1024, 2000, 2048), pdb: true },
+    { key: "queryFrontend", component: "query-frontend", replicas: 2, res: resources(100, 256, 1000, 1024), pdb: true },
+    { key: "queryScheduler", component: "query-scheduler", replicas: 2, res: resources(100, 128, 500, 512), pdb: true },
+    { key: "indexGateway", component: "index-gateway", replicas: 2, res: resources(100, 512, 1000, 1024), pdb: true },
+    { key: "compactor", component: "compactor", replicas: 1, res: resources(250, 512, 1000, 2048), pdb: false },
+    { key: "ruler", component: "ruler", replicas: 1, res: resources(100, 256, 1000, 1024), pdb: false },
+];
+/** Other modes' and optional components, held at zero replicas (the chart refuses replicas in two modes at once). */
+const ZEROED = ["write", "read", "backend", "patternIngester", "bloomGateway", "bloomPlanner", "bloomBuilder", "overridesExporter"];
+
+/** Services clients use: writes (OTLP/push) and reads (Grafana). */
+export function lokiEndpoints(ctx: Pick<BackendContext, "environment" | "namespace">): { write: string; read: string } {
+    const svc = ctx.environment === "dev" ? { write: "loki", read: "loki" } : { write: "loki-distributor", read: "loki-query-frontend" };
+    return { write: `https://${serviceHost(svc.write, ctx.namespace)}:3100`, read: `https://${serviceHost(svc.read, ctx.namespace)}:3100` };
+}
+
+export function lokiValues(ctx: BackendContext): RenderedRelease {
+    const dev = ctx.environment === "dev";
+    const serverName = serviceHost(LOKI_RELEASE, ctx.namespace);
+    const grpcClient = { grpc_client_config: dskitClientTls(serverName) };
+    const tls = tlsVolume("loki");
+    const probe = (path: string) => ({ httpGet: { path, port: "http-metrics", scheme: "HTTPS" }, periodSeconds: 10, initialDelaySeconds: 15, timeoutSeconds: 2 });
+    const selector = (component: string) => ({ "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": LOKI_RELEASE, "app.kubernetes.io/component": component });
+
+    const singleBinaryRes = resources(500, 1536, 2000, 3072);
+    const cacheRes = { chunks: resources(250, 2458, 1000, 2458), results: resources(100, 615, 500, 615), exporter: resources(20, 32, 100, 64) };
+    const workloads: Workload[] = dev
+        ? [{ component: "single-binary", replicas: 1, containers: { loki: singleBinaryRes } }]
+        : [
+            ...DISTRIBUTED.map(c => ({ component: c.component, replicas: c.replicas, containers: { loki: c.res } })),
+            { component: "chunks-cache", replicas: 2, containers: { memcached: cacheRes.chunks, exporter: cacheRes.exporter } },
+            { component: "results-cache", replicas: 2, containers: { memcached: cacheRes.results, exporter: cacheRes.exporter } },
+        ];
+
+    const values: Values = {
+        fullnameOverride: LOKI_RELEASE,
+        deploymentMode: dev ? "Monolithic" : "Distributed",
+        serviceAccount: serviceAccount("loki", ctx.identity),
+        loki: {
+            // One tenant per stack: the collectors and Grafana are the only clients, inside the namespace.
+            auth_enabled: false,
+            commonConfig: { replication_factor: dev ? 1 : 3 },
+            schemaConfig: {
+                configs: [{ from: "2024-04-01", store: "tsdb", object_store: "s3", schema: "v13", index: { prefix: "loki_index_", period: "24h" } }],
+            },
+            storage: {
+                type: "s3",
+                bucketNames: { chunks: ctx.storage.buckets["loki-chunks"], ruler: ctx.storage.buckets["loki-ruler"], admin: null },
+                // Region only: credentials come from the instance role or IRSA (static keys stay null).
+                s3: { region: ctx.storage.region, endpoint: s3Endpoint(ctx.storage.region), s3ForcePathStyle: false, insecure: false },
+            },
+            limits_config: {
+                retention_period: `${ctx.retention.logs.days * 24}h`,
+                allow_structured_metadata: true,
+                volume_enabled: true,
+            },
+            compactor: { retention_enabled: true, delete_request_store: "s3", working_directory: "/var/loki/compactor" },
+            server: { ...dskitServerTls({ http: true, grpc: true }), http_listen_port: 3100, grpc_listen_port: 9095 },
+            readinessProbe: probe("/ready"),
+            livenessProbe: { ...probe("/ready"), initialDelaySeconds: 60 },
+            structuredConfig: {
+                ingester_client: grpcClient,
+                frontend_worker: grpcClient,
+                query_scheduler: grpcClient,
+                compactor_grpc_client: grpcClient,
+                ruler: { ruler_client: dskitClientTls(serverName) },
+                storage_config: { tsdb_shipper: { index_gateway_client: grpcClient } },
+                memberlist: memberlistTls(serverName),
+                // OTLP logs arrive at /otlp/v1/logs; keep the usual resource attributes as index labels.
+                distributor: { otlp_config: { default_resource_attributes_as_index_labels: ["service.name", "service.namespace", "deployment.environment", "k8s.namespace.name"] } },
+            },
+        },
+        defaults: { extraVolumes: [tls.volume], extraVolumeMounts: [tls.mount] },
+        singleBinary: dev
+            ? { replicas: 1, resources: singleBinaryRes, persistence: { enabled: true, size: "20Gi" } }
+            : { replicas: 0 },
+        ...Object.fromEntries(ZEROED.map(k => [k, { replicas: 0 }])),
+        ingester: { replicas: 0, zoneAwareReplication: { enabled: false } },
+        ...(dev ? {} : Object.fromEntries(DISTRIBUTED.map(c => [c.key, {
+            replicas: c.replicas,
+            resources: c.res,
+            ...(c.key === "ingester" ? { zoneAwareReplication: { enabled: false }, persistence: { enabled: true, claims: [{ name: "data", size: "20Gi", accessModes: ["ReadWriteOnce"] }] } } : {}),
+            ...(c.pdb ? { podDisruptionBudget: { enabled: true, maxUnavailable: 1 }, affinity: spreadOverNodes(selector(c.component)) } : {}),
+        }]))),
+        // The gateway is a plain-HTTP nginx hop; clients talk to Loki's own HTTPS endpoints instead.
+        gateway: { enabled: false },
+        chunksCache: dev ? { enabled: false } : { enabled: true, replicas: 2, allocatedMemory: 2048, allocatedCPU: "250m", resources: cacheRes.chunks },
+        resultsCache: dev ? { enabled: false } : { enabled: true, replicas: 2, allocatedMemory: 512, allocatedCPU: "100m", resources: cacheRes.results },
+        memcachedExporter: { resources: cacheRes.exporter },
+        // The rules sidecar watches ConfigMaps cluster-wide; rules are stored in the ruler bucket instead.
+        sidecar: { rules: { enabled: false } },
+        lokiCanary: { enabled: false },
+        test: { enabled: false },
+        minio: { enabled: false },
+        rollout_operator: { enabled: false },
+        monitoring: { serviceMonitor: { enabled: false }, dashboards: { enabled: false }, rules: { enabled: false } },
+    };
+
+    const metricsServices = dev ? ["loki"] : DISTRIBUTED.map(c => `loki-${c.component}`);
+    return {
+        name: LOKI_RELEASE,
+        chart: CHARTS.loki,
+        values,
+        workloads,
+        metrics: metricsServices.map(service => ({ release: LOKI_RELEASE, service, port: 3100, path: "/metrics", scheme: "https", serverName })),
+    };
+}

@@ -1,0 +1,112 @@
+// Values of `mimir-distributed` 6.1.0: the classic architecture (no Kafka), MinIO off, blocks/ruler/alertmanager
+// state in S3, compactor retention from the metrics retention, gRPC and gossip over mTLS, and a ruler that
+// sends alerts to the standalone Alertmanager.
+import {
+    BackendContext, CHARTS, dskitClientTls, dskitServerTls, memberlistTls, RenderedRelease, resources, ResourceSpec, s3Endpoint,
+    serviceAccount, serviceHost, spreadOverNodes, tlsVolume, Values, Workload,
+} from "./common";
+
+export const MIMIR_RELEASE = "mimir";
+export const MIMIR_HTTP_PORT = 8080;
+
+/** Services clients use: writes (remote-write, OTLP) on the distributor, PromQL on the query-frontend. */
+export function mimirEndpoints(ctx: Pick<BackendContext, "namespace">): { write: string; read: string } {
+    // Plain HTTP: the chart's probes have no scheme key, so Mimir's HTTP server cannot be HTTPS (README, TLS gaps).
+    return {
+        write: `http://${serviceHost("mimir-distributor", ctx.namespace)}:${MIMIR_HTTP_PORT}`,
+        read: `http://${serviceHost("mimir-query-frontend", ctx.namespace)}:${MIMIR_HTTP_PORT}/prometheus`,
+    };
+}
+
+interface Component { key: string; component: string; dev: number; prod: number; res: { dev: ResourceSpec; prod: ResourceSpec }; pv?: string }
+
+const COMPONENTS: readonly Component[] = [
+    { key: "distributor", component: "distributor", dev: 1, prod: 3, res: { dev: resources(100, 256, 1000, 1024), prod: resources(500, 1024, 2000, 2048) } },
+    { key: "ingester", component: "ingester", dev: 1, prod: 3, res: { dev: resources(200, 1024, 1500, 2048), prod: resources(1000, 4096, 3000, 8192) }, pv: "20Gi" },
+    { key: "querier", component: "querier", dev: 1, prod: 3, res: { dev: resources(100, 256, 1000, 1024), prod: resources(500, 1024, 2000, 4096) } },
+    { key: "query_frontend", component: "query-frontend", dev: 1, prod: 2, res: { dev: resources(50, 128, 500, 512), prod: resources(200, 512, 1000, 1024) } },
+    { key: "query_scheduler", component: "query-scheduler", dev: 1, prod: 2, res: { dev: resources(50, 64, 200, 256), prod: resources(100, 128, 500, 512) } },
+    { key: "store_gateway", component: "store-gateway", dev: 1, prod: 3, res: { dev: resources(100, 256, 1000, 1024), prod: resources(500, 2048, 2000, 4096) }, pv: "10Gi" },
+    { key: "compactor", component: "compactor", dev: 1, prod: 1, res: { dev: resources(100, 256, 1000, 1024), prod: resources(500, 2048, 2000, 4096) }, pv: "20Gi" },
+    { key: "ruler", component: "ruler", dev: 1, prod: 2, res: { dev: resources(50, 128, 500, 512), prod: resources(200, 512, 1000, 1024) } },
+];
+
+/** Memcached caches (prod only): key → memory in MiB. The exporter sidecar runs in every cache pod. */
+const CACHES: Readonly<Record<string, number>> = { "chunks-cache": 2048, "index-cache": 1024, "metadata-cache": 256, "results-cache": 512 };
+
+export function mimirValues(ctx: BackendContext, alertmanagerUrl: string): RenderedRelease {
+    const dev = ctx.environment === "dev";
+    const serverName = serviceHost(MIMIR_RELEASE, ctx.namespace);
+    const grpcClient = dskitClientTls(serverName);
+    const tls = tlsVolume("mimir");
+    const exporterRes = resources(20, 32, 100, 64);
+    const cacheRes = (mib: number) => resources(100, Math.ceil(mib * 1.2), 500, Math.ceil(mib * 1.2));
+    const selector = (component: string) => ({ "app.kubernetes.io/name": "mimir", "app.kubernetes.io/instance": MIMIR_RELEASE, "app.kubernetes.io/component": component });
+
+    const structuredConfig: Values = {
+        multitenancy_enabled: false,
+        usage_stats: { enabled: false },
+        // Classic architecture (the chart's classic-architecture.yaml): no ingest storage, no Kafka.
+        ingest_storage: { enabled: false, kafka: { address: null, topic: null, auto_create_topic_default_partitions: null } },
+        distributor: { remote_timeout: null },
+        ingester: { push_grpc_method_enabled: null, ring: { replication_factor: dev ? 1 : 3 } },
+        store_gateway: { sharding_ring: { replication_factor: dev ? 1 : 3 } },
+        common: { storage: { backend: "s3", s3: { endpoint: s3Endpoint(ctx.storage.region), region: ctx.storage.region } } },
+        blocks_storage: { backend: "s3", s3: { bucket_name: ctx.storage.buckets["mimir-blocks"] } },
+        ruler_storage: { backend: "s3", s3: { bucket_name: ctx.storage.buckets["mimir-ruler"] } },
+        alertmanager_storage: { backend: "s3", s3: { bucket_name: ctx.storage.buckets["mimir-alertmanager"] } },
+        limits: {
+            compactor_blocks_retention_period: `${ctx.retention.metrics.days}d`,
+            // Exemplars from Tempo's metrics-generator (trace links in Grafana).
+            max_global_exemplars_per_user: 100000,
+        },
+        server: dskitServerTls({ http: false, grpc: true }),
+        ingester_client: { grpc_client_config: grpcClient },
+        frontend_worker: { grpc_client_config: grpcClient },
+        query_scheduler: { grpc_client_config: grpcClient },
+        query_frontend: { grpc_client_config: grpcClient },
+        querier: { store_gateway_client: grpcClient },
+        ruler: { ruler_client: grpcClient, alertmanager_url: alertmanagerUrl, enable_api: true },
+        memberlist: memberlistTls(serverName),
+    };
+
+    const values: Values = {
+        fullnameOverride: MIMIR_RELEASE,
+        serviceAccount: serviceAccount("mimir", ctx.identity),
+        mimir: { structuredConfig },
+        global: { extraVolumes: [tls.volume], extraVolumeMounts: [tls.mount] },
+        ...Object.fromEntries(COMPONENTS.map(c => [c.key, {
+            replicas: dev ? c.dev : c.prod,
+            resources: dev ? c.res.dev : c.res.prod,
+            ...(c.pv ? { persistentVolume: { enabled: true, size: c.pv } } : {}),
+            ...(c.key === "ingester" || c.key === "store_gateway" ? { zoneAwareReplication: { enabled: false } } : {}),
+            ...(dev ? {} : { podDisruptionBudget: { maxUnavailable: 1 }, ...((dev ? c.dev : c.prod) > 1 ? { affinity: spreadOverNodes(selector(c.component)) } : {}) }),
+        }])),
+        // The standalone Alertmanager release receives the ruler's alerts.
+        alertmanager: { enabled: false },
+        overrides_exporter: { enabled: false },
+        gateway: { enabled: false },
+        kafka: { enabled: false },
+        minio: { enabled: false },
+        rollout_operator: { enabled: false },
+        continuous_test: { enabled: false },
+        smoke_test: { resources: resources(50, 64, 200, 128) },
+        ...Object.fromEntries(Object.entries(CACHES).map(([k, mib]) => [k, dev
+            ? { enabled: false }
+            : { enabled: true, replicas: 2, allocatedMemory: mib, resources: cacheRes(mib), podDisruptionBudget: { maxUnavailable: 1 } }])),
+        memcachedExporter: { enabled: !dev, resources: exporterRes },
+        metaMonitoring: { serviceMonitor: { enabled: false } },
+    };
+
+    const workloads: Workload[] = [
+        ...COMPONENTS.map(c => ({ component: c.component, replicas: dev ? c.dev : c.prod, containers: { [c.component]: dev ? c.res.dev : c.res.prod } })),
+        ...(dev ? [] : Object.entries(CACHES).map(([k, mib]) => ({ component: k, replicas: 2, containers: { memcached: cacheRes(mib), exporter: exporterRes } }))),
+    ];
+    return {
+        name: MIMIR_RELEASE,
+        chart: CHARTS.mimir,
+        values,
+        workloads,
+        metrics: COMPONENTS.map(c => ({ release: MIMIR_RELEASE, service: `mimir-${c.component}`, port: MIMIR_HTTP_PORT, path: "/metrics", scheme: "http" as const })),
+    };
+}

@@ -1,0 +1,177 @@
+// Values of Tempo: the monolithic `tempo` chart (2.2.4) in dev, `tempo-distributed` (2.26.2, Tempo 2.x without
+// Kafka) in prod. Traces in S3, block retention from the traces retention, OTLP receivers over TLS, and the
+// metrics-generator (service graphs, span metrics) remote-writing to Mimir with exemplars.
+import * as YAML from "yaml";
+import {
+    BackendContext, CHARTS, dskitClientTls, dskitServerTls, memberlistTls, RenderedRelease, resources, ResourceSpec, s3Endpoint,
+    serviceAccount, serviceHost, TLS_FILES, tlsVolume, Values, Workload,
+} from "./common";
+import { mimirEndpoints } from "./mimir";
+
+export const TEMPO_RELEASE = "tempo";
+
+/** Services clients use: OTLP in (gRPC 4317, HTTP 4318) and queries (Grafana, 3200). */
+export function tempoEndpoints(ctx: Pick<BackendContext, "environment" | "namespace">): { otlpGrpc: string; otlpHttp: string; query: string } {
+    const dev = ctx.environment === "dev";
+    const ingest = serviceHost(dev ? "tempo" : "tempo-distributor", ctx.namespace);
+    const query = serviceHost(dev ? "tempo" : "tempo-query-frontend", ctx.namespace);
+    // Dev's HTTP API is plain: the monolithic chart's probes have no scheme key (see README, TLS gaps).
+    return { otlpGrpc: `${ingest}:4317`, otlpHttp: `https://${ingest}:4318`, query: `${dev ? "http" : "https"}://${query}:3200` };
+}
+
+/** TLS of an OTLP receiver protocol: the server certificate, client certificates verified against the CA. */
+const receiverTls = { cert_file: TLS_FILES.cert, key_file: TLS_FILES.key, client_ca_file: TLS_FILES.ca, min_version: "1.2" };
+
+function metricsGenerator(ctx: BackendContext, storagePath: string): Values {
+    return {
+        registry: { external_labels: { source: "tempo" } },
+        storage: {
+            path: `${storagePath}/wal`,
+            remote_write: [{ url: `${mimirEndpoints(ctx).write}/api/v1/push`, send_exemplars: true }],
+        },
+        traces_storage: { path: `${storagePath}/traces` },
+    };
+}
+
+/** Processors the generator runs for every tenant (without them it does nothing: grafana/tempo#2732). */
+const OVERRIDES = { defaults: { metrics_generator: { processors: ["service-graphs", "span-metrics"] } } };
+
+export function tempoValues(ctx: BackendContext): RenderedRelease {
+    return ctx.environment === "dev" ? monolithic(ctx) : distributed(ctx);
+}
+
+function storage(ctx: BackendContext): Values {
+    return {
+        trace: {
+            backend: "s3",
+            s3: { bucket: ctx.storage.buckets["tempo-traces"], endpoint: s3Endpoint(ctx.storage.region), region: ctx.storage.region },
+            wal: { path: "/var/tempo/wal" },
+        },
+    };
+}
+
+function monolithic(ctx: BackendContext): RenderedRelease {
+    const serverName = serviceHost(TEMPO_RELEASE, ctx.namespace);
+    const tls = tlsVolume("tempo");
+    const res = resources(250, 1024, 2000, 2048);
+    // The chart's config template has no place for the gRPC client stanzas, so the whole tempo.yaml is ours.
+    const config = {
+        multitenancy_enabled: false,
+        stream_over_http_enabled: true,
+        usage_report: { reporting_enabled: false },
+        server: { http_listen_port: 3200, grpc_listen_port: 9095, ...dskitServerTls({ http: false, grpc: true }) },
+        distributor: {
+            receivers: {
+                otlp: { protocols: { grpc: { endpoint: "0.0.0.0:4317", tls: receiverTls }, http: { endpoint: "0.0.0.0:4318", tls: receiverTls } } },
+            },
+        },
+        ingester_client: { grpc_client_config: dskitClientTls(serverName) },
+        metrics_generator_client: { grpc_client_config: dskitClientTls(serverName) },
+        querier: { frontend_worker: { grpc_client_config: dskitClientTls(serverName) } },
+        compactor: { compaction: { block_retention: ctx.retention.traces.hours } },
+        storage: storage(ctx),
+        metrics_generator: metricsGenerator(ctx, "/var/tempo/generator"),
+        overrides: OVERRIDES,
+    };
+    const values: Values = {
+        fullnameOverride: TEMPO_RELEASE,
+        replicas: 1,
+        serviceAccount: serviceAccount("tempo", ctx.identity),
+        tempo: {
+            resources: res,
+            // Also in the config above; kept here so the chart's own retention value tells the truth.
+            retention: ctx.retention.traces.hours,
+            reportingEnabled: false,
+            metricsGenerator: { enabled: true },
+            extraVolumeMounts: [tls.mount],
+        },
+        config: YAML.stringify(config, { lineWidth: 0 }),
+        extraVolumes: [tls.volume],
+        persistence: { enabled: true, size: "10Gi" },
+        tempoQuery: { enabled: false, resources: resources(50, 64, 200, 128) },
+    };
+    return {
+        name: TEMPO_RELEASE,
+        chart: CHARTS.tempo,
+        values,
+        workloads: [{ component: "tempo", replicas: 1, containers: { tempo: res } }],
+        metrics: [{ release: TEMPO_RELEASE, service: "tempo", port: 3200, path: "/metrics", scheme: "http" }],
+    };
+}
+
+const DISTRIBUTED: ReadonlyArray<{ key: string; component: string; replicas: number; res: ResourceSpec }> = [
+    { key: "distributor", component: "distributor", replicas: 3, res: resources(250, 512, 1000, 1024) },
+    { key: "ingester", component: "ingester", replicas: 3, res: resources(500, 2048, 2000, 4096) },
+    { key: "querier", component: "querier", replicas: 3, res: resources(250, 512, 1000, 2048) },
+    { key: "queryFrontend", component: "query-frontend", replicas: 2, res: resources(100, 256, 1000, 1024) },
+    { key: "compactor", component: "compactor", replicas: 1, res: resources(250, 1024, 1000, 2048) },
+    { key: "metricsGenerator", component: "metrics-generator", replicas: 2, res: resources(250, 512, 1000, 2048) },
+];
+
+function distributed(ctx: BackendContext): RenderedRelease {
+    const serverName = serviceHost(TEMPO_RELEASE, ctx.namespace);
+    const tls = tlsVolume("tempo");
+    const probe = { httpGet: { path: "/ready", port: "http-metrics", scheme: "HTTPS" }, initialDelaySeconds: 30, timeoutSeconds: 2 };
+    const antiAffinity = (component: string) => YAML.stringify({
+        podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [{
+                labelSelector: { matchLabels: { "app.kubernetes.io/name": "tempo", "app.kubernetes.io/instance": TEMPO_RELEASE, "app.kubernetes.io/component": component } },
+                topologyKey: "kubernetes.io/hostname",
+            }],
+        },
+    });
+    const memcachedRes = resources(100, 1024, 500, 1280);
+    const exporterRes = resources(20, 32, 100, 64);
+    const values: Values = {
+        fullnameOverride: TEMPO_RELEASE,
+        serviceAccount: serviceAccount("tempo", ctx.identity),
+        multitenancyEnabled: false,
+        reportingEnabled: false,
+        storage: storage(ctx),
+        traces: {
+            otlp: {
+                grpc: { enabled: true, receiverConfig: { tls: receiverTls } },
+                http: { enabled: true, receiverConfig: { tls: receiverTls } },
+            },
+        },
+        tempo: {
+            // Probes come from `defaults` (HTTPS); the chart's tempo-level probes are plain HTTP, so drop them.
+            readinessProbe: null,
+            livenessProbe: null,
+            structuredConfig: {
+                server: dskitServerTls({ http: true, grpc: true }),
+                ingester_client: { grpc_client_config: dskitClientTls(serverName) },
+                metrics_generator_client: { grpc_client_config: dskitClientTls(serverName) },
+                querier: { frontend_worker: { grpc_client_config: dskitClientTls(serverName) } },
+                memberlist: memberlistTls(serverName),
+            },
+        },
+        defaults: { extraVolumes: [tls.volume], extraVolumeMounts: [tls.mount], readinessProbe: probe, livenessProbe: { ...probe, initialDelaySeconds: 60 } },
+        ...Object.fromEntries(DISTRIBUTED.map(c => [c.key, {
+            replicas: c.replicas,
+            resources: c.res,
+            affinity: antiAffinity(c.component),
+            ...(c.key === "compactor" ? {} : { podDisruptionBudget: { enabled: true } }),
+            ...(c.key === "ingester" ? { persistence: { enabled: true, size: "20Gi" }, zoneAwareReplication: { enabled: false } } : {}),
+            ...(c.key === "compactor" ? { config: { compaction: { block_retention: ctx.retention.traces.hours } } } : {}),
+            ...(c.key === "metricsGenerator" ? { enabled: true, config: metricsGenerator(ctx, "/var/tempo/generator") } : {}),
+        }])),
+        overrides: OVERRIDES,
+        gateway: { enabled: false },
+        memcached: { enabled: true, replicas: 1, resources: memcachedRes },
+        memcachedExporter: { enabled: true, resources: exporterRes },
+        minio: { enabled: false },
+        metaMonitoring: { serviceMonitor: { enabled: false } },
+    };
+    const workloads: Workload[] = [
+        ...DISTRIBUTED.map(c => ({ component: c.component, replicas: c.replicas, containers: { tempo: c.res } })),
+        { component: "memcached", replicas: 1, containers: { memcached: memcachedRes, exporter: exporterRes } },
+    ];
+    return {
+        name: TEMPO_RELEASE,
+        chart: CHARTS.tempoDistributed,
+        values,
+        workloads,
+        metrics: DISTRIBUTED.map(c => ({ release: TEMPO_RELEASE, service: `tempo-${c.component}`, port: 3200, path: "/metrics", scheme: "https" as const, serverName })),
+    };
+}
