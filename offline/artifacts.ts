@@ -115,6 +115,7 @@ export const helmReleases: Extractor = run => {
         entries.push({ name: i.name, chart: i.chart, version: i.version, repository: i.repositoryOpts.repo, namespace: i.namespace ?? "default", values: valuesFile });
         files.push({ path: `helm/${valuesFile}`, content: YAML.stringify(i.values ?? {}, { lineWidth: 0 }) });
     }
+    entries.sort((a, b) => a.name.localeCompare(b.name));
     return [{ path: "helm/releases.json", content: json(entries) }, ...files];
 };
 

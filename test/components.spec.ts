@@ -120,7 +120,8 @@ describe("MutualTls", () => {
         assert.equal(grafanaCsr.inputs.privateKeyPem, SECRET_MASK);
         const server = one(result, "LocallySignedCert", "t-pki-server-loki");
         assert.ok((server.inputs.allowedUses as string[]).includes("server_auth"));
-        assert.ok(!(server.inputs.allowedUses as string[]).includes("client_auth"));
+        // Servers also act as clients of their own peers (internal gRPC, gossip), with the same certificate.
+        assert.ok((server.inputs.allowedUses as string[]).includes("client_auth"));
         assert.equal(server.inputs.earlyRenewalHours, 720);
         assert.equal(server.inputs.validityPeriodHours, 8760);
         const client = one(result, "LocallySignedCert", "t-pki-client-otel-agent");

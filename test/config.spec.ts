@@ -32,6 +32,7 @@ interface BadCase {
 }
 
 const secretKubeconfig = { secrets: { kubeconfig: pulumi.secret("apiVersion: v1") } };
+const OIDC = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 const BAD: BadCase[] = [
     { what: "unknown environment", values: { ...VALID_DEV, environment: "staging" }, key: "environment", value: "staging", message: /not a supported value/, allowed: /dev \| prod/ },
     { what: "stack name is no environment and none set", stack: "qa", values: VALID_DEV, key: "environment", message: /stack name 'qa'/, allowed: /dev \| prod/ },
@@ -79,8 +80,15 @@ const BAD: BadCase[] = [
     { what: "reserved tag key", values: { ...VALID_DEV, tags: JSON.stringify({ "aws:owner": "me" }) }, key: "tags.aws:owner", value: "aws:owner", message: /invalid tag key/, allowed: /not starting with aws:/ },
     { what: "tags not a map", values: { ...VALID_DEV, tags: JSON.stringify(["team"]) }, key: "tags", value: JSON.stringify(["team"]), message: /not a YAML\/JSON map/, allowed: /map of strings/ },
     { what: "typo in a key", values: { ...VALID_DEV, retentonLogs: "7d" }, key: "retentonLogs", value: "7d", message: /did you mean 'retentionLogs'/, allowed: /keys in Pulumi\.yaml/ },
-    { what: "existing cluster without kubeconfig", stack: "prod", values: {}, key: "kubeconfig", message: /required for clusterKind existing/, allowed: /pulumi config set --secret kubeconfig/ },
+    { what: "existing cluster without kubeconfig", stack: "prod", values: { oidcProviderArn: OIDC }, key: "kubeconfig", message: /required for clusterKind existing/, allowed: /pulumi config set --secret kubeconfig/ },
     { what: "kubeconfig given to a k3s host", values: VALID_DEV, input: secretKubeconfig, key: "kubeconfig", value: "[secret]", message: /only read for clusterKind existing/, allowed: /unset for clusterKind ec2-k3s/ },
+    { what: "existing cluster without OIDC provider", stack: "prod", input: secretKubeconfig, key: "oidcProviderArn", message: /own IRSA role/, allowed: /oidc-provider\// },
+    { what: "OIDC provider that is a role ARN", stack: "prod", values: { oidcProviderArn: "arn:aws:iam::123456789012:role/loki" }, input: secretKubeconfig, key: "oidcProviderArn", value: "arn:aws:iam::123456789012:role/loki", message: /not an IAM OIDC provider ARN/, allowed: /oidc-provider\/oidc\.eks/ },
+    { what: "OIDC provider for a k3s host", values: { ...VALID_DEV, oidcProviderArn: OIDC }, key: "oidcProviderArn", value: OIDC, message: /instance role/, allowed: /unset for clusterKind ec2-k3s/ },
+    { what: "unknown alert receiver", values: { ...VALID_DEV, alertReceiver: "email" }, key: "alertReceiver", value: "email", message: /not a supported value/, allowed: /none \| slack \| pagerduty \| opsgenie/ },
+    { what: "Slack receiver without its webhook", values: { ...VALID_DEV, alertReceiver: "slack" }, key: "slackWebhookUrl", message: /required for alertReceiver slack/, allowed: /config set --secret slackWebhookUrl/ },
+    { what: "host too small for the backends' requests", values: { ...VALID_DEV, instanceType: "t4g.large" }, key: "instanceType", value: "t4g.large", message: /too small for the backends: requests .* \(headroom 3% CPU/, allowed: /at least 20% of CPU and memory/ },
+    { what: "instance family of unknown size", values: { ...VALID_DEV, instanceType: "i4g.xlarge" }, key: "instanceType", value: "i4g.xlarge", message: /unknown size/, allowed: /t\/m\/c\/r\/x family/ },
     { what: "readiness timeout too short", values: { ...VALID_DEV, readinessTimeoutMinutes: "2" }, key: "readinessTimeoutMinutes", value: 2, message: /out of range/, allowed: /5 to 60/ },
 ];
 
@@ -123,7 +131,11 @@ describe("stack config", () => {
         assert.equal(dev.host.instanceType, "t4g.xlarge");
         assert.equal(dev.host.availabilityZone, "eu-west-1a");
 
-        const prod = parseStackConfig("prod", raw({}, secretKubeconfig));
+        assert.equal(dev.alerting.receiver, "none");
+        assert.equal(dev.oidcProvider, undefined);
+
+        const prod = parseStackConfig("prod", raw({ oidcProviderArn: OIDC }, secretKubeconfig));
+        assert.equal(prod.oidcProvider?.issuerHostPath, "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE");
         assert.equal(prod.clusterKind, "existing");
         assert.deepEqual([prod.retention.metrics.days, prod.retention.logs.days, prod.retention.traces.days], [90, 30, 14]);
         assert.equal(prod.buckets.forceDestroy, false);
