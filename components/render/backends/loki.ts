@@ -87,8 +87,7 @@ export function lokiValues(ctx: BackendContext): RenderedRelease {
             ? { replicas: 1, resources: singleBinaryRes, persistence: { enabled: true, size: "20Gi" } }
             : { replicas: 0 },
         ...Object.fromEntries(ZEROED.map(k => [k, { replicas: 0 }])),
-        ingester: { replicas: 0, zoneAwareReplication: { enabled: false } },
-        ...(dev ? {} : Object.fromEntries(DISTRIBUTED.map(c => [c.key, {
+        ...(dev ? Object.fromEntries(DISTRIBUTED.map(c => [c.key, c.key === "ingester" ? { replicas: 0, zoneAwareReplication: { enabled: false } } : { replicas: 0 }])) : Object.fromEntries(DISTRIBUTED.map(c => [c.key, {
             replicas: c.replicas,
             resources: c.res,
             ...(c.key === "ingester" ? { zoneAwareReplication: { enabled: false }, persistence: { enabled: true, claims: [{ name: "data", size: "20Gi", accessModes: ["ReadWriteOnce"] }] } } : {}),
@@ -100,7 +99,7 @@ export function lokiValues(ctx: BackendContext): RenderedRelease {
         resultsCache: dev ? { enabled: false } : { enabled: true, replicas: 2, allocatedMemory: 512, allocatedCPU: "100m", resources: cacheRes.results },
         memcachedExporter: { resources: cacheRes.exporter },
         // The rules sidecar watches ConfigMaps cluster-wide; rules are stored in the ruler bucket instead.
-        sidecar: { rules: { enabled: false } },
+        sidecar: { rules: { enabled: false }, resources: resources(10, 64, 100, 128) },
         lokiCanary: { enabled: false },
         test: { enabled: false },
         minio: { enabled: false },

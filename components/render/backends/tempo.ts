@@ -157,6 +157,10 @@ function distributed(ctx: BackendContext): RenderedRelease {
             ...(c.key === "metricsGenerator" ? { enabled: true, config: metricsGenerator(ctx, "/var/tempo/generator") } : {}),
         }])),
         overrides: OVERRIDES,
+        // Tempo 3 components (Kafka-based): off in this 2.x line; the backend-worker only runs with the scheduler.
+        backendScheduler: { enabled: false },
+        blockBuilder: { enabled: false },
+        liveStore: { enabled: false },
         gateway: { enabled: false },
         memcached: { enabled: true, replicas: 1, resources: memcachedRes },
         memcachedExporter: { enabled: true, resources: exporterRes },

@@ -1,0 +1,289 @@
+// The backend releases as the real program renders them for both stacks: what would break a deploy that
+// "works" (ignored values, retention that never deletes, static keys, unverified TLS, unbounded containers).
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { alertmanagerConfig, RECEIVER_KINDS } from "../components/render/backends/alertmanager";
+import { CHARTS, TLS_DIR } from "../components/render/backends/common";
+import { parseCpu, parseMemory } from "../components/render/capacity";
+import { renderStack } from "../scripts/render";
+import { runTool, tempFile } from "./helpers/tools";
+
+type Res = { type: string; name: string; parent: string | null; inputs: Record<string, any> };
+type Values = Record<string, any>;
+interface Stack { resources: Res[]; releases: { name: string; chart: string; version: string; repository: string; values: string }[]; values: Record<string, Values>; summary: string }
+
+const REFERENCE = path.resolve(__dirname, "../../shared/reference/charts");
+
+/** Every `resources` map in a values tree, with its path. */
+function resourceMaps(v: unknown, at = ""): [string, any][] {
+    if (Array.isArray(v)) return v.flatMap((x, i) => resourceMaps(x, `${at}[${i}]`));
+    if (v === null || typeof v !== "object") return [];
+    return Object.entries(v).flatMap(([k, x]) => (k === "resources" && x && typeof x === "object" ? [[`${at}${k}`, x] as [string, any]] : resourceMaps(x, `${at}${k}.`)));
+}
+
+function get(v: Values, dotted: string): any {
+    return dotted.split(".").reduce((o: any, k) => (o === undefined || o === null ? undefined : o[k]), v);
+}
+
+describe("backend releases (rendered stacks)", () => {
+    const stacks: Record<string, Stack> = {};
+    before(async () => {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "obs-backends-"));
+        for (const stack of ["dev", "prod"]) {
+            const { outDir } = await renderStack(stack, { outDir: path.join(root, stack) });
+            const releases = JSON.parse(fs.readFileSync(path.join(outDir, "helm/releases.json"), "utf8"));
+            const values = Object.fromEntries(releases.map((r: { name: string; values: string }) =>
+                [r.name, YAML.parse(fs.readFileSync(path.join(outDir, "helm", r.values), "utf8"))]));
+            stacks[stack] = {
+                resources: JSON.parse(fs.readFileSync(path.join(outDir, "resources.json"), "utf8")),
+                releases, values, summary: fs.readFileSync(path.join(outDir, "summary.md"), "utf8"),
+            };
+        }
+    });
+
+    it("pins every chart to an exact version with a reference, from its 2026 home", () => {
+        const expected = { dev: ["alertmanager", "grafana", "loki", "mimir-distributed", "tempo"], prod: ["alertmanager", "grafana", "loki", "mimir-distributed", "tempo-distributed"] };
+        for (const stack of ["dev", "prod"] as const) {
+            const { releases, resources } = stacks[stack];
+            assert.deepEqual(releases.map(r => r.chart).sort(), expected[stack]);
+            for (const r of releases) {
+                const pin = Object.values(CHARTS).find(c => c.chart === r.chart)!;
+                assert.deepEqual([r.version, r.repository], [pin.version, pin.repository], r.name);
+                assert.match(r.version, /^\d+\.\d+\.\d+$/);
+                assert.ok(fs.existsSync(path.join(REFERENCE, `${r.chart}-${r.version}.keys.json`)), `${r.chart} ${r.version} has a reference`);
+            }
+            // Real Helm installs (hooks, lookup) on the cluster's provider, in the backends' namespace.
+            const rel = resources.filter(r => r.type === "kubernetes:helm.sh/v3:Release");
+            assert.equal(rel.length, 5);
+            assert.ok(rel.every(r => r.inputs.namespace === "observability" && r.inputs.atomic === true));
+        }
+        assert.equal(stacks.dev.values.loki.deploymentMode, "Monolithic");
+        assert.equal(stacks.prod.values.loki.deploymentMode, "Distributed");
+    });
+
+    it("retention: each backend keeps data exactly as long as its bucket's lifecycle allows, minus the margin (both stacks)", () => {
+        const retention = { dev: { metrics: 15, logs: 7, traces: 3 }, prod: { metrics: 90, logs: 30, traces: 14 } };
+        for (const stack of ["dev", "prod"] as const) {
+            const { values, resources } = stacks[stack];
+            const expiry = (store: string) => {
+                const lc = resources.find(r => r.type.endsWith(":BucketLifecycleConfiguration") && r.name === `obs-${stack}-s3-${store}`)!;
+                return lc.inputs.rules.find((x: any) => x.id === "expire-after-retention").expiration.days as number;
+            };
+            const margin = expiry("loki-chunks") - retention[stack].logs;
+            assert.equal(margin, 7, "lifecycleMarginDays default");
+            const days = (d: string, unit: "h" | "d") => { const m = new RegExp(`^(\\d+)${unit}$`).exec(d); assert.ok(m, d); return unit === "h" ? Number(m[1]) / 24 : Number(m[1]); };
+
+            const loki = days(values.loki.loki.limits_config.retention_period, "h");
+            assert.equal(values.loki.loki.compactor.retention_enabled, true);
+            assert.equal(values.loki.loki.compactor.delete_request_store, "s3");
+            const tempoConfig = stack === "dev" ? YAML.parse(values.tempo.config).compactor.compaction.block_retention : values.tempo.compactor.config.compaction.block_retention;
+            const tempo = days(tempoConfig, "h");
+            const mimir = days(values.mimir.mimir.structuredConfig.limits.compactor_blocks_retention_period, "d");
+
+            assert.deepEqual({ metrics: mimir, logs: loki, traces: tempo }, retention[stack]);
+            assert.equal(expiry("mimir-blocks"), mimir + margin);
+            assert.equal(expiry("loki-chunks"), loki + margin);
+            assert.equal(expiry("tempo-traces"), tempo + margin);
+        }
+    });
+
+    it("stores in the stack's buckets with no static credentials: instance role in dev, one IRSA role per backend in prod", () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const { values, resources } = stacks[stack];
+            const text = JSON.stringify(values);
+            assert.doesNotMatch(text, /"(access_?key(_id)?|secret_?(access_)?key|accessKeyId|secretAccessKey)":"[^"]/i, "no static key anywhere");
+            const bucket = (store: string) => resources.find(r => r.type === "aws:s3/bucket:Bucket" && r.name === `obs-${stack}-s3-${store}`)!;
+            assert.ok(bucket("loki-chunks"));
+            assert.equal(values.loki.loki.storage.type, "s3");
+            assert.equal(values.mimir.mimir.structuredConfig.common.storage.backend, "s3");
+            assert.equal(values.mimir.minio.enabled, false);
+            assert.equal(stack === "dev" ? YAML.parse(values.tempo.config).storage.trace.backend : values.tempo.storage.trace.backend, "s3");
+            const roles = resources.filter(r => r.type === "aws:iam/role:Role" && r.name.endsWith("-irsa"));
+            for (const backend of ["loki", "tempo", "mimir"]) {
+                const annotations = values[backend].serviceAccount.annotations;
+                if (stack === "dev") {
+                    assert.deepEqual(annotations, {}, `${backend} uses the instance role`);
+                    continue;
+                }
+                assert.match(annotations["eks.amazonaws.com/role-arn"], /^arn:aws:iam::\d{12}:role\//);
+                const role = roles.find(r => r.name === `obs-prod-${backend}-irsa`)!;
+                const trust = JSON.parse(role.inputs.assumeRolePolicy).Statement[0];
+                assert.deepEqual(Object.values(trust.Condition.StringEquals), [`system:serviceaccount:observability:${values[backend].serviceAccount.name}`, "sts.amazonaws.com"]);
+                // The role may touch only this backend's buckets.
+                const policy = resources.find(r => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === `obs-prod-${backend}-irsa`)!;
+                const arns: string[] = JSON.parse(policy.inputs.policy).Statement.flatMap((s: any) => [].concat(s.Resource));
+                assert.ok(arns.length > 0 && arns.every(a => a.includes(`-${backend}-`) || a.startsWith("arn:aws:kms")), `${backend}: ${arns.join(", ")}`);
+            }
+            assert.equal(roles.length, stack === "dev" ? 0 : 3);
+        }
+    });
+
+    it("TLS: servers use their mounted certificate, internal clients verify a name the certificate carries", () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const { values, resources } = stacks[stack];
+            const sans = (identity: string): string[] =>
+                resources.find(r => r.type === "tls:index/certRequest:CertRequest" && r.name === `obs-${stack}-pki-server-${identity}-csr`)!.inputs.dnsNames;
+            const secret = (name: string) => resources.find(r => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata.name === name);
+            const configs: Record<string, Values> = {
+                loki: { ...values.loki.loki, ...values.loki.loki.structuredConfig },
+                mimir: values.mimir.mimir.structuredConfig,
+                tempo: stack === "dev" ? YAML.parse(values.tempo.config) : { ...values.tempo.tempo.structuredConfig },
+            };
+            for (const [backend, cfg] of Object.entries(configs)) {
+                assert.ok(secret(`${backend}-tls`), `${backend}-tls Secret`);
+                assert.equal(cfg.server.grpc_tls_config.cert_file, `${TLS_DIR}/tls.crt`, `${backend} gRPC TLS`);
+                const clients = [cfg.ingester_client?.grpc_client_config, cfg.memberlist, cfg.querier?.frontend_worker?.grpc_client_config ?? cfg.frontend_worker?.grpc_client_config].filter(Boolean);
+                assert.ok(clients.length >= 2, backend);
+                for (const c of clients) {
+                    assert.equal(c.tls_enabled, true, backend);
+                    assert.ok(sans(backend).includes(c.tls_server_name), `${backend}: ${c.tls_server_name} is a SAN`);
+                }
+            }
+            assert.equal(values.loki.loki.server.http_tls_config.client_ca_file, `${TLS_DIR}/ca.crt`);
+            assert.equal(values.loki.loki.readinessProbe.httpGet.scheme, "HTTPS");
+            // Grafana verifies every HTTPS datasource against the CA, with the server name from the URL.
+            const datasources: Values[] = values.grafana.datasources["datasources.yaml"].datasources;
+            const https = datasources.filter(d => d.url.startsWith("https://"));
+            assert.ok(https.some(d => d.type === "loki"));
+            for (const d of https) {
+                assert.equal(d.jsonData.tlsAuthWithCACert, true, d.name);
+                assert.equal(d.jsonData.serverName, new URL(d.url).hostname);
+                assert.ok(sans(d.type).includes(d.jsonData.serverName), `${d.name}: server name is a SAN`);
+                assert.match(d.secureJsonData.tlsCACert, /^\$__file\{/, "CA read from the mounted Secret, not inline");
+            }
+            assert.equal(secret("alertmanager-tls")!.inputs.stringData, "[secret]");
+        }
+        assert.equal(stacks.prod.values.tempo.defaults.readinessProbe.httpGet.scheme, "HTTPS");
+        assert.equal(stacks.prod.values.tempo.tempo.readinessProbe, null, "the plain-HTTP chart probe is deleted (real null)");
+        assert.ok(stacks.dev.values.tempo.config.includes("client_ca_file"), "OTLP receivers verify client certificates");
+    });
+
+    it("every container of every release has CPU and memory requests and limits, limits ≥ requests", () => {
+        for (const stack of ["dev", "prod"] as const) {
+            for (const [release, values] of Object.entries(stacks[stack].values)) {
+                const maps = resourceMaps(values);
+                assert.ok(maps.length > 0, release);
+                for (const [at, r] of maps) {
+                    for (const kind of ["cpu", "memory"] as const) {
+                        const parse = kind === "cpu" ? parseCpu : parseMemory;
+                        assert.ok(r.requests?.[kind] && r.limits?.[kind], `${stack} ${release} ${at}: ${kind} request and limit`);
+                        assert.ok(parse(r.limits[kind]) >= parse(r.requests[kind]), `${stack} ${release} ${at}: ${kind} limit below request`);
+                    }
+                }
+            }
+        }
+    });
+
+    it("no container of a pinned chart is left without resources: each resources key is set or its component is off", () => {
+        // Components these charts keep off by default (so the values need not mention them).
+        const offByDefault: Record<string, string[]> = {
+            loki: ["tableManager", "gateway.metrics", "chunksCache.l2"],
+            // ruler_querier/_query_frontend/_query_scheduler run only with ruler.remoteEvaluationDedicatedQueryPath.
+            "mimir-distributed": ["metaMonitoring.grafanaAgent", "ruler_querier", "ruler_query_frontend", "ruler_query_scheduler"],
+            // backendWorker runs only with backendScheduler, which the values switch off.
+            "tempo-distributed": ["backendWorker", "adminApi", "enterpriseFederationFrontend", "enterpriseGateway", "memcachedBloom", "memcachedFrontendSearch", "memcachedParquetFooter", "queryFrontend.query", "defaults"],
+            tempo: [],
+            grafana: [],
+            alertmanager: [],
+        };
+        const missing: string[] = [];
+        for (const stack of ["dev", "prod"] as const) {
+            for (const rel of stacks[stack].releases) {
+                const keys = JSON.parse(fs.readFileSync(path.join(REFERENCE, `${rel.chart}-${rel.version}.keys.json`), "utf8")).keys as Record<string, string>;
+                const values = stacks[stack].values[rel.name];
+                for (const p of Object.keys(keys).filter(k => /(^|\.)resources$/.test(k))) {
+                    const component = p.replace(/\.?resources$/, "");
+                    const c = component === "" ? values : get(values, component);
+                    const off = c !== undefined && (c.enabled === false || c.replicas === 0);
+                    const offDefault = offByDefault[rel.chart].some(o => component === o || component.startsWith(o + "."));
+                    const set = get(values, p);
+                    if (!(off || offDefault || (set?.requests && set?.limits))) missing.push(`${stack} ${rel.name}: ${p}`);
+                }
+            }
+        }
+        assert.deepEqual(missing, [], "resources keys neither set nor disabled");
+    });
+
+    it("prod: replication factor 3, PodDisruptionBudgets and anti-affinity; dev: one replica each", () => {
+        const p = stacks.prod.values;
+        assert.equal(p.loki.loki.commonConfig.replication_factor, 3);
+        assert.equal(p.mimir.mimir.structuredConfig.ingester.ring.replication_factor, 3);
+        for (const [release, component] of [["loki", "ingester"], ["loki", "distributor"], ["mimir", "ingester"], ["mimir", "store_gateway"], ["tempo", "ingester"], ["tempo", "distributor"]]) {
+            const c = p[release][component];
+            assert.equal(c.replicas, 3, `${release} ${component}`);
+            const pdb = c.podDisruptionBudget;
+            assert.ok(pdb && (pdb.maxUnavailable === 1 || pdb.enabled === true), `${release} ${component} PDB`);
+            const affinity = typeof c.affinity === "string" ? YAML.parse(c.affinity) : c.affinity;
+            const term = affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
+            assert.equal(term.topologyKey, "kubernetes.io/hostname");
+            assert.equal(term.labelSelector.matchLabels["app.kubernetes.io/instance"], release);
+        }
+        assert.equal(p.alertmanager.replicaCount, 3);
+        const d = stacks.dev.values;
+        assert.equal(d.loki.singleBinary.replicas, 1);
+        assert.equal(d.mimir.mimir.structuredConfig.ingester.ring.replication_factor, 1);
+        assert.equal(d.mimir.ingester.zoneAwareReplication.enabled, false);
+        assert.equal(d.mimir.rollout_operator.enabled, false);
+        // Classic architecture: Kafka's settings are deleted with real nulls, not dropped.
+        assert.equal(d.mimir.mimir.structuredConfig.ingest_storage.kafka.address, null);
+        assert.equal(d.mimir.kafka.enabled, false);
+    });
+
+    it("dev's summed requests fit the host with at least 20% headroom, as the render reports", () => {
+        const m = /requests ([\d.]+) CPU \/ ([\d.]+) GiB of ([\d.]+) CPU \/ ([\d.]+) GiB allocatable \(headroom (\d+)% CPU, (\d+)% memory/.exec(stacks.dev.summary);
+        assert.ok(m, stacks.dev.summary);
+        const [cpu, mem, cpuAlloc, memAlloc] = m.slice(1, 5).map(Number);
+        assert.ok(cpu <= 0.8 * cpuAlloc && mem <= 0.8 * memAlloc, m[0]);
+        assert.ok(Number(m[5]) >= 20 && Number(m[6]) >= 20);
+        assert.match(stacks.prod.summary, /requests [\d.]+ CPU \/ [\d.]+ GiB \(spread over/);
+    });
+
+    it("Grafana: the admin password is a RandomPassword in a Secret, referenced by name and never rendered", () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const { values, resources } = stacks[stack];
+            assert.equal(resources.filter(r => r.type === "random:index/randomPassword:RandomPassword").length, 1);
+            assert.deepEqual(values.grafana.admin, { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+            assert.equal(values.grafana.adminPassword, undefined);
+            const admin = resources.find(r => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata.name === "grafana-admin")!;
+            assert.equal(admin.inputs.stringData, "[secret]");
+            assert.doesNotMatch(JSON.stringify(values), /offline-password-/);
+            const uids = values.grafana.datasources["datasources.yaml"].datasources.map((d: Values) => d.uid).sort();
+            assert.deepEqual(uids, ["alertmanager", "loki", "mimir", "tempo"]);
+        }
+    });
+
+    it("Mimir's ruler sends to the Alertmanager release; Tempo's generator remote-writes to Mimir with exemplars", () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const { values } = stacks[stack];
+            const ruler = values.mimir.mimir.structuredConfig.ruler;
+            assert.equal(ruler.alertmanager_url, "http://alertmanager.observability.svc:9093");
+            assert.equal(values.alertmanager.fullnameOverride, "alertmanager");
+            const gen = stack === "dev" ? YAML.parse(values.tempo.config).metrics_generator : values.tempo.metricsGenerator.config;
+            assert.deepEqual(gen.storage.remote_write, [{ url: "http://mimir-distributor.observability.svc:8080/api/v1/push", send_exemplars: true }]);
+            assert.ok(values.mimir.mimir.structuredConfig.limits.max_global_exemplars_per_user > 0);
+            const overrides = stack === "dev" ? YAML.parse(values.tempo.config).overrides : values.tempo.overrides;
+            assert.deepEqual(overrides.defaults.metrics_generator.processors, ["service-graphs", "span-metrics"]);
+        }
+    });
+});
+
+describe("Alertmanager configuration (amtool)", () => {
+    it("is valid for every receiver kind and reads credentials from mounted files only", () => {
+        for (const kind of RECEIVER_KINDS) {
+            const config = alertmanagerConfig(kind, "dev");
+            const file = tempFile("alertmanager.yml", YAML.stringify(config));
+            const r = runTool("amtool", ["check-config", file], "prometheus-alertmanager");
+            assert.equal(r.status, 0, `${kind}: ${r.stdout}${r.stderr}`);
+            const text = JSON.stringify(config);
+            if (kind !== "none") assert.match(text, /_file":"\/etc\/alertmanager\/receivers\//, kind);
+            assert.doesNotMatch(text, /"(api_url|routing_key|api_key|service_key)":/, `${kind}: no inline credential`);
+        }
+        // The check can fail: a route to a receiver that does not exist is rejected.
+        const broken = { ...alertmanagerConfig("none", "dev"), route: { receiver: "nobody" } };
+        const r = runTool("amtool", ["check-config", tempFile("broken.yml", YAML.stringify(broken))], "prometheus-alertmanager");
+        assert.notEqual(r.status, 0);
+    });
+});
