@@ -4,8 +4,8 @@
 // unit-tested without Pulumi; `loadConfig` only reads the Pulumi config and calls it.
 import * as pulumi from "@pulumi/pulumi";
 import { RECEIVER_KINDS, ReceiverKind } from "./render/backends/alertmanager";
-import { plannedWorkloads } from "./render/backends/index";
-import { capacityReport, formatCapacity, instanceCapacity, k3sAllocatable, REQUIRED_HEADROOM } from "./render/capacity";
+import { plannedCapacity } from "./render/backends/index";
+import { formatCapacity, REQUIRED_HEADROOM } from "./render/capacity";
 import { NAMESPACE } from "./render/pki";
 import { canonicalCidr, Cidr, cidrsOverlap, isDnsName, parseCidr } from "./render/net";
 
@@ -491,11 +491,8 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
 
     // The single dev host must hold every release's requests with headroom.
     if (clusterKind === "ec2-k3s" && c.problems.length === 0) {
-        const capacity = instanceCapacity(instanceType);
-        const report = capacity && capacityReport(
-            plannedWorkloads({ environment, stack, namespace: NAMESPACE, region: regionOrDefault, domain, retention, receiver }),
-            k3sAllocatable(capacity));
-        if (report === undefined) {
+        const report = plannedCapacity({ environment, stack, namespace: NAMESPACE, region: regionOrDefault, domain, retention, receiver }, instanceType);
+        if (report.allocatable === undefined) {
             c.add("instanceType", instanceType, "unknown size: the releases' requests cannot be checked against it", "a t/m/c/r/x family type of size large or bigger, e.g. t4g.xlarge");
         } else if (!report.fits) {
             c.add("instanceType", instanceType, `too small for the backends: ${formatCapacity(report)}`,

@@ -11,8 +11,8 @@ import { Loki } from "./loki";
 import { Mimir } from "./mimir";
 import { MutualTls } from "./mtls";
 import type { MetricsEndpoint } from "./render/backends/common";
-import { plannedWorkloads } from "./render/backends/index";
-import { CapacityReport, capacityReport, instanceCapacity, k3sAllocatable } from "./render/capacity";
+import { plannedCapacity } from "./render/backends/index";
+import type { CapacityReport } from "./render/capacity";
 import { NAMESPACE } from "./render/pki";
 import { Tempo } from "./tempo";
 
@@ -138,8 +138,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const releases: BackendRelease[] = [this.alertmanager, this.mimir, this.loki, this.tempo, this.grafana];
         this.metricsEndpoints = releases.flatMap(r => r.metrics);
 
-        const capacity = config.clusterKind === "ec2-k3s" ? instanceCapacity(config.host.instanceType) : undefined;
-        this.capacity = capacityReport(plannedWorkloads(base), capacity && k3sAllocatable(capacity));
+        this.capacity = plannedCapacity(base, config.clusterKind === "ec2-k3s" ? config.host.instanceType : undefined);
 
         this.registerOutputs({ kubeconfig: this.kubeconfig, bucketNames: this.buckets.bucketNames });
     }

@@ -105,20 +105,7 @@ export function dskitServerTls(opts: { http: boolean; grpc: boolean }): Values {
     };
 }
 
-/** dskit gRPC client TLS: verify the server against the CA under `serverName`, present the pod's certificate. */
-export function dskitClientTls(serverName: string): Values {
-    return {
-        tls_enabled: true,
-        tls_cert_path: TLS_FILES.cert,
-        tls_key_path: TLS_FILES.key,
-        tls_ca_path: TLS_FILES.ca,
-        tls_server_name: serverName,
-        tls_insecure_skip_verify: false,
-        tls_min_version: "VersionTLS12",
-    };
-}
-
-/** dskit memberlist TLS (gossip between the pods of one backend). */
+/** dskit memberlist TLS (gossip between the pods of one backend): the pod's certificate, the server verified as `serverName`. */
 export function memberlistTls(serverName: string): Values {
     return {
         tls_enabled: true,
@@ -127,6 +114,11 @@ export function memberlistTls(serverName: string): Values {
         tls_ca_path: TLS_FILES.ca,
         tls_server_name: serverName,
     };
+}
+
+/** dskit gRPC client TLS: memberlist's settings, never skipping verification, TLS 1.2 or newer. */
+export function dskitClientTls(serverName: string): Values {
+    return { ...memberlistTls(serverName), tls_insecure_skip_verify: false, tls_min_version: "VersionTLS12" };
 }
 
 /** Volume and mount of the backend's TLS Secret. */

@@ -23,8 +23,8 @@ export interface GrafanaContext extends Pick<BackendContext, "environment" | "na
 }
 
 /** jsonData/secureJsonData that make a datasource verify the backend against the CA and present Grafana's client certificate. */
-function tlsFor(url: string): { jsonData: Values; secureJsonData: Values } {
-    if (!url.startsWith("https://")) return { jsonData: {}, secureJsonData: {} };
+function tlsFor(url: string): { jsonData: Values; secureJsonData: Values } | undefined {
+    if (!url.startsWith("https://")) return undefined;
     const host = new URL(url).hostname;
     return {
         jsonData: { tlsAuth: true, tlsAuthWithCACert: true, serverName: host, tlsSkipVerify: false },
@@ -45,8 +45,8 @@ export function grafanaDatasources(ctx: GrafanaContext): Values[] {
         const tls = tlsFor(url);
         return {
             name, uid, type, url, access: "proxy", isDefault, editable: false,
-            jsonData: { ...tls.jsonData, ...jsonData },
-            ...(Object.keys(tls.secureJsonData).length ? { secureJsonData: tls.secureJsonData } : {}),
+            jsonData: { ...tls?.jsonData, ...jsonData },
+            ...(tls ? { secureJsonData: tls.secureJsonData } : {}),
         };
     };
     return [

@@ -1,6 +1,7 @@
 // Every backend release of a stack, in install order, from plain inputs.
 import type { Environment, Retention, Signal } from "../../config";
 import { alertmanagerUrl, alertmanagerValues, ReceiverKind } from "./alertmanager";
+import { CapacityReport, capacityReport, instanceCapacity, k3sAllocatable } from "../capacity";
 import { AwsIdentity, RenderedRelease, Workload } from "./common";
 import { grafanaUrl, grafanaValues } from "./grafana";
 import { lokiValues } from "./loki";
@@ -69,4 +70,13 @@ export function placeholderInput(i: Omit<BackendsInput, "buckets" | "identities"
 /** Every workload of a stack's releases. */
 export function plannedWorkloads(i: Omit<BackendsInput, "buckets" | "identities">): Workload[] {
     return renderBackends(placeholderInput(i)).flatMap(r => r.workloads);
+}
+
+/**
+ * The releases' summed requests; given the k3s host's instance type, also against its allocatable
+ * (`allocatable` stays undefined when the type's size is unknown, or without a host).
+ */
+export function plannedCapacity(i: Omit<BackendsInput, "buckets" | "identities">, hostInstanceType?: string): CapacityReport {
+    const capacity = hostInstanceType === undefined ? undefined : instanceCapacity(hostInstanceType);
+    return capacityReport(plannedWorkloads(i), capacity && k3sAllocatable(capacity));
 }

@@ -87,12 +87,16 @@ export function lokiValues(ctx: BackendContext): RenderedRelease {
             ? { replicas: 1, resources: singleBinaryRes, persistence: { enabled: true, size: "20Gi" } }
             : { replicas: 0 },
         ...Object.fromEntries(ZEROED.map(k => [k, { replicas: 0 }])),
-        ...(dev ? Object.fromEntries(DISTRIBUTED.map(c => [c.key, c.key === "ingester" ? { replicas: 0, zoneAwareReplication: { enabled: false } } : { replicas: 0 }])) : Object.fromEntries(DISTRIBUTED.map(c => [c.key, {
-            replicas: c.replicas,
-            resources: c.res,
-            ...(c.key === "ingester" ? { zoneAwareReplication: { enabled: false }, persistence: { enabled: true, claims: [{ name: "data", size: "20Gi", accessModes: ["ReadWriteOnce"] }] } } : {}),
-            ...(c.pdb ? { podDisruptionBudget: { enabled: true, maxUnavailable: 1 }, affinity: spreadOverNodes(selector(c.component)) } : {}),
-        }]))),
+        // Distributed components: zero replicas in dev (Monolithic), sized and spread in prod.
+        ...Object.fromEntries(DISTRIBUTED.map(c => [c.key, {
+            replicas: dev ? 0 : c.replicas,
+            ...(c.key === "ingester" ? { zoneAwareReplication: { enabled: false } } : {}),
+            ...(dev ? {} : {
+                resources: c.res,
+                ...(c.key === "ingester" ? { persistence: { enabled: true, claims: [{ name: "data", size: "20Gi", accessModes: ["ReadWriteOnce"] }] } } : {}),
+                ...(c.pdb ? { podDisruptionBudget: { enabled: true, maxUnavailable: 1 }, affinity: spreadOverNodes(selector(c.component)) } : {}),
+            }),
+        }])),
         // The gateway is a plain-HTTP nginx hop; clients talk to Loki's own HTTPS endpoints instead.
         gateway: { enabled: false },
         chunksCache: dev ? { enabled: false } : { enabled: true, replicas: 2, allocatedMemory: 2048, allocatedCPU: "250m", resources: cacheRes.chunks },

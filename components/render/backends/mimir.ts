@@ -42,6 +42,8 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string): Rende
     const exporterRes = resources(20, 32, 100, 64);
     const cacheRes = (mib: number) => resources(100, Math.ceil(mib * 1.2), 500, Math.ceil(mib * 1.2));
     const selector = (component: string) => ({ "app.kubernetes.io/name": "mimir", "app.kubernetes.io/instance": MIMIR_RELEASE, "app.kubernetes.io/component": component });
+    const replicas = (c: Component) => (dev ? c.dev : c.prod);
+    const res = (c: Component) => (dev ? c.res.dev : c.res.prod);
 
     const structuredConfig: Values = {
         multitenancy_enabled: false,
@@ -76,11 +78,11 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string): Rende
         mimir: { structuredConfig },
         global: { extraVolumes: [tls.volume], extraVolumeMounts: [tls.mount] },
         ...Object.fromEntries(COMPONENTS.map(c => [c.key, {
-            replicas: dev ? c.dev : c.prod,
-            resources: dev ? c.res.dev : c.res.prod,
+            replicas: replicas(c),
+            resources: res(c),
             ...(c.pv ? { persistentVolume: { enabled: true, size: c.pv } } : {}),
             ...(c.key === "ingester" || c.key === "store_gateway" ? { zoneAwareReplication: { enabled: false } } : {}),
-            ...(dev ? {} : { podDisruptionBudget: { maxUnavailable: 1 }, ...((dev ? c.dev : c.prod) > 1 ? { affinity: spreadOverNodes(selector(c.component)) } : {}) }),
+            ...(dev ? {} : { podDisruptionBudget: { maxUnavailable: 1 }, ...(c.prod > 1 ? { affinity: spreadOverNodes(selector(c.component)) } : {}) }),
         }])),
         // The standalone Alertmanager release receives the ruler's alerts.
         alertmanager: { enabled: false },
@@ -99,7 +101,7 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string): Rende
     };
 
     const workloads: Workload[] = [
-        ...COMPONENTS.map(c => ({ component: c.component, replicas: dev ? c.dev : c.prod, containers: { [c.component]: dev ? c.res.dev : c.res.prod } })),
+        ...COMPONENTS.map(c => ({ component: c.component, replicas: replicas(c), containers: { [c.component]: res(c) } })),
         ...(dev ? [] : Object.entries(CACHES).map(([k, mib]) => ({ component: k, replicas: 2, containers: { memcached: cacheRes(mib), exporter: exporterRes } }))),
     ];
     return {
