@@ -2,13 +2,12 @@
 // "works" (ignored values, retention that never deletes, static keys, unverified TLS, unbounded containers).
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { alertmanagerConfig, RECEIVER_KINDS } from "../components/render/backends/alertmanager";
 import { CHARTS, TLS_DIR } from "../components/render/backends/common";
 import { parseCpu, parseMemory } from "../components/render/capacity";
-import { renderStack } from "../scripts/render";
+import { renderedStack } from "./helpers/rendered";
 import { runTool, tempFile } from "./helpers/tools";
 
 type Res = { type: string; name: string; parent: string | null; inputs: Record<string, any> };
@@ -31,9 +30,8 @@ function get(v: Values, dotted: string): any {
 describe("backend releases (rendered stacks)", () => {
     const stacks: Record<string, Stack> = {};
     before(async () => {
-        const root = fs.mkdtempSync(path.join(os.tmpdir(), "obs-backends-"));
         for (const stack of ["dev", "prod"]) {
-            const { outDir } = await renderStack(stack, { outDir: path.join(root, stack) });
+            const { outDir } = await renderedStack(stack);
             const releases = JSON.parse(fs.readFileSync(path.join(outDir, "helm/releases.json"), "utf8"));
             const values = Object.fromEntries(releases.map((r: { name: string; values: string }) =>
                 [r.name, YAML.parse(fs.readFileSync(path.join(outDir, "helm", r.values), "utf8"))]));

@@ -5,7 +5,8 @@ import * as os from "os";
 import * as path from "path";
 import { fakePem } from "../offline/mocks";
 import { assertNoSecrets } from "../offline/artifacts";
-import { renderStack, PROJECT_DIR } from "../scripts/render";
+import { PROJECT_DIR } from "../scripts/render";
+import { renderedStack } from "./helpers/rendered";
 import { cloudInitSchema, shellcheck } from "./helpers/tools";
 
 type Res = { type: string; name: string; parent: string | null; inputs: Record<string, any> };
@@ -21,13 +22,13 @@ function walk(dir: string): string[] {
 }
 
 describe("offline render of both stacks", () => {
-    const outRoot = fs.mkdtempSync(path.join(os.tmpdir(), "obs-render-"));
-    const rendered: Record<string, { resources: Res[]; files: string[]; secretValues: string[] }> = {};
+    const rendered: Record<string, { outDir: string; resources: Res[]; files: string[]; secretValues: string[] }> = {};
 
     before(async () => {
         for (const stack of ["dev", "prod"]) {
-            const { run, outDir } = await renderStack(stack, { outDir: path.join(outRoot, stack) });
+            const { run, outDir } = await renderedStack(stack);
             rendered[stack] = {
+                outDir,
                 resources: JSON.parse(fs.readFileSync(path.join(outDir, "resources.json"), "utf8")),
                 files: walk(outDir),
                 secretValues: run.secretValues,
@@ -74,18 +75,18 @@ describe("offline render of both stacks", () => {
     });
 
     it("writes the files a newcomer reads, and the host's cloud-init that passes the real checks", () => {
-        const dev = rendered.dev.files.map(f => path.relative(path.join(outRoot, "dev"), f));
+        const dev = rendered.dev.files.map(f => path.relative(rendered.dev.outDir, f));
         for (const f of ["resources.json", "graph.mmd", "summary.md", "host/cloud-init.yaml", "host/files/usr/local/sbin/obs-k3s-bootstrap.sh"]) {
             assert.ok(dev.includes(f), `missing ${f}`);
         }
-        const [ok, out] = cloudInitSchema(path.join(outRoot, "dev/host/cloud-init.yaml"));
+        const [ok, out] = cloudInitSchema(path.join(rendered.dev.outDir, "host/cloud-init.yaml"));
         assert.ok(ok, out);
-        const [scOk, scOut] = shellcheck(path.join(outRoot, "dev/host/files/usr/local/sbin/obs-k3s-bootstrap.sh"));
+        const [scOk, scOut] = shellcheck(path.join(rendered.dev.outDir, "host/files/usr/local/sbin/obs-k3s-bootstrap.sh"));
         assert.ok(scOk, scOut);
-        const graph = fs.readFileSync(path.join(outRoot, "dev/graph.mmd"), "utf8");
+        const graph = fs.readFileSync(path.join(rendered.dev.outDir, "graph.mmd"), "utf8");
         assert.match(graph, /^flowchart LR/);
         assert.ok((graph.match(/-->/g) ?? []).length >= 100);
-        const summary = fs.readFileSync(path.join(outRoot, "prod/summary.md"), "utf8");
+        const summary = fs.readFileSync(path.join(rendered.prod.outDir, "summary.md"), "utf8");
         assert.match(summary, /\| `aws:s3\/bucket:Bucket` \| 12 \|/);
     });
 
