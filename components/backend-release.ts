@@ -5,13 +5,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { OidcProvider } from "./config";
 import type { KeyPair } from "./mtls";
-import type { BackendsInput, StoringBackend } from "./render/backends/index";
+import type { BackendBase, StoringBackend } from "./render/backends/index";
 import { placeholderInput, renderStoringBackend } from "./render/backends/index";
 import { AwsIdentity, MetricsEndpoint, RenderedRelease, tlsSecretName, Values } from "./render/backends/common";
 import { irsaTrustPolicy } from "./render/storage";
 
 /** What every backend component knows: the stack-wide, plain part of the backends' input. */
-export type BackendBase = Omit<BackendsInput, "buckets" | "identities">;
+export type { BackendBase };
 
 export interface BackendReleaseArgs {
     base: BackendBase;
@@ -33,14 +33,22 @@ export abstract class BackendRelease extends pulumi.ComponentResource {
         super(type, name, {}, opts);
     }
 
-    /** Creates `<identity>-tls` with `tls.crt`, `tls.key`, `ca.crt` and any extra keys. */
-    protected createTlsSecret(name: string, identity: string, args: BackendReleaseArgs, extra: Record<string, pulumi.Input<string>> = {}): k8s.core.v1.Secret {
+    /** Creates `<identity>-tls` with `tls.crt`, `tls.key`, `ca.crt` and any extra keys (in the release's namespace). */
+    protected createTlsSecret(
+        name: string, identity: string, args: BackendReleaseArgs, extra: Record<string, pulumi.Input<string>> = {}, namespace: string = this.namespace,
+        dependsOn: pulumi.Resource[] = [],
+    ): k8s.core.v1.Secret {
         this.tlsSecret = new k8s.core.v1.Secret(`${name}-tls`, {
-            metadata: { name: tlsSecretName(identity), namespace: args.base.namespace },
+            metadata: { name: tlsSecretName(identity), namespace },
             type: "kubernetes.io/tls",
             stringData: pulumi.secret(pulumi.all({ "tls.crt": args.serverTls.certPem, "tls.key": args.serverTls.keyPem, "ca.crt": args.caCertPem, ...extra })),
-        }, { parent: this });
+        }, { parent: this, dependsOn });
         return this.tlsSecret;
+    }
+
+    /** Namespace of the release (the backends' unless a subclass says otherwise). */
+    protected get namespace(): string {
+        return this.base.namespace;
     }
 
     /** Installs the release described by `plan` with `values` (which must render the same chart and name). */
@@ -52,7 +60,7 @@ export abstract class BackendRelease extends pulumi.ComponentResource {
             chart: plan.chart.chart,
             version: plan.chart.version,
             repositoryOpts: { repo: plan.chart.repository },
-            namespace: this.base.namespace,
+            namespace: this.namespace,
             values: this.values,
             atomic: true,
             cleanupOnFail: true,

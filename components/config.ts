@@ -4,6 +4,7 @@
 // unit-tested without Pulumi; `loadConfig` only reads the Pulumi config and calls it.
 import * as pulumi from "@pulumi/pulumi";
 import { RECEIVER_KINDS, ReceiverKind } from "./render/backends/alertmanager";
+import type { CollectorSettings, RemoteWriteTarget, SamplingRule } from "./render/collector/otel";
 import { plannedCapacity } from "./render/backends/index";
 import { formatCapacity, REQUIRED_HEADROOM } from "./render/capacity";
 import { NAMESPACE } from "./render/pki";
@@ -94,6 +95,7 @@ export interface StackConfig {
     /** IAM OIDC provider of the existing cluster (clusterKind `existing`): backends get IRSA roles. */
     readonly oidcProvider?: OidcProvider;
     readonly alerting: AlertingConfig;
+    readonly collector: CollectorSettings;
 }
 
 /** One problem with one key. */
@@ -155,6 +157,18 @@ export const CONFIG_KEYS = {
     slackWebhookUrl: "secret",
     pagerdutyRoutingKey: "secret",
     opsgenieApiKey: "secret",
+    agentMemoryLimitMiB: "integer",
+    gatewayMinReplicas: "integer",
+    gatewayMaxReplicas: "integer",
+    gatewayMemoryLimitMiB: "integer",
+    gatewayQueueVolumeGiB: "integer",
+    samplingDecisionWaitSeconds: "integer",
+    samplingLatencyThresholdMs: "integer",
+    samplingPercent: "number",
+    samplingRules: "array",
+    dropGenAiContent: "boolean",
+    droppedMetricAttributes: "array",
+    remoteWriteTargets: "array",
 } as const;
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
@@ -163,16 +177,34 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, {
     clusterKind: ClusterKind;
     retention: Record<Signal, string>;
     bucketForceDestroy: boolean;
+    agentMemoryLimitMiB: number;
+    gatewayMinReplicas: number;
+    gatewayMaxReplicas: number;
+    gatewayMemoryLimitMiB: number;
+    gatewayQueueVolumeGiB: number;
+    samplingPercent: number;
 }> = {
     dev: {
         clusterKind: "ec2-k3s",
         retention: { metrics: "15d", logs: "7d", traces: "3d" },
         bucketForceDestroy: true,
+        agentMemoryLimitMiB: 512,
+        gatewayMinReplicas: 1,
+        gatewayMaxReplicas: 2,
+        gatewayMemoryLimitMiB: 1024,
+        gatewayQueueVolumeGiB: 5,
+        samplingPercent: 100,
     },
     prod: {
         clusterKind: "existing",
         retention: { metrics: "90d", logs: "30d", traces: "14d" },
         bucketForceDestroy: false,
+        agentMemoryLimitMiB: 1024,
+        gatewayMinReplicas: 3,
+        gatewayMaxReplicas: 10,
+        gatewayMemoryLimitMiB: 2048,
+        gatewayQueueVolumeGiB: 20,
+        samplingPercent: 10,
     },
 };
 
@@ -191,7 +223,16 @@ export const DEFAULTS = {
     caValidityHours: 87600,
     certValidityHours: 8760,
     certEarlyRenewalHours: 720,
+    samplingDecisionWaitSeconds: 10,
+    samplingLatencyThresholdMs: 1000,
+    dropGenAiContent: true,
+    /** Per-request and per-user attributes that explode metric series counts. */
+    droppedMetricAttributes: ["client.address", "client.port", "network.peer.address", "network.peer.port", "url.full", "http.url", "user.id", "session.id"],
+    remoteWrite: { queueSize: 10000, consumers: 5, timeoutSeconds: 30 },
 };
+
+/** Header names that carry credentials: those never go in plain config. */
+const CREDENTIAL_HEADER_RE = /authorization|token|secret|password|api[-_]?key|cookie/i;
 
 /** Bounds, in days, of each signal's retention. */
 export const RETENTION_BOUNDS: Record<Signal, { min: number; max: number }> = {
@@ -489,9 +530,12 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
         }
     }
 
+    // Collector tier.
+    const collector = parseCollector(c, v, envDefaults, json, integer, bool);
+
     // The single dev host must hold every release's requests with headroom.
     if (clusterKind === "ec2-k3s" && c.problems.length === 0) {
-        const report = plannedCapacity({ environment, stack, namespace: NAMESPACE, region: regionOrDefault, domain, retention, receiver }, instanceType);
+        const report = plannedCapacity({ environment, stack, namespace: NAMESPACE, region: regionOrDefault, domain, retention, receiver, collector }, instanceType);
         if (report.allocatable === undefined) {
             c.add("instanceType", instanceType, "unknown size: the releases' requests cannot be checked against it", "a t/m/c/r/x family type of size large or bigger, e.g. t4g.xlarge");
         } else if (!report.fits) {
@@ -523,6 +567,107 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
         kubeconfig,
         oidcProvider,
         alerting: { receiver, credential },
+        collector,
+    };
+}
+
+type JsonReader = (key: ConfigKey, expect: "array" | "object") => unknown;
+type IntegerReader = (key: ConfigKey, fallback: number, min: number, max: number, unit: string) => number;
+type BoolReader = (key: ConfigKey, fallback: boolean) => boolean;
+
+/** The collector keys: sizes, sampling, redaction, cardinality guard and remote-write targets. */
+function parseCollector(
+    c: Collector, v: RawConfig["values"], env: (typeof ENVIRONMENT_DEFAULTS)[Environment], json: JsonReader, integer: IntegerReader, bool: BoolReader,
+): CollectorSettings {
+    const percent = (key: string, value: unknown, fallback: number): number => {
+        const allowed = "a percentage from 0 to 100 (decimals allowed, e.g. 0.5)";
+        if (value === undefined) return fallback;
+        const n = typeof value === "number" ? value : typeof value === "string" && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
+        if (Number.isNaN(n) || n < 0 || n > 100) { c.add(key, value, "not a percentage", allowed); return fallback; }
+        return n;
+    };
+    const agentMemoryLimitMiB = integer("agentMemoryLimitMiB", env.agentMemoryLimitMiB, 256, 16384, "MiB, the agent container's memory limit");
+    const minReplicas = integer("gatewayMinReplicas", env.gatewayMinReplicas, 1, 50, "gateway pods");
+    const maxReplicas = integer("gatewayMaxReplicas", env.gatewayMaxReplicas, 1, 100, "gateway pods");
+    if (maxReplicas < minReplicas) c.add("gatewayMaxReplicas", maxReplicas, `below gatewayMinReplicas (${minReplicas})`, `an integer from ${minReplicas} to 100`);
+    const memoryLimitMiB = integer("gatewayMemoryLimitMiB", env.gatewayMemoryLimitMiB, 512, 65536, "MiB, each gateway container's memory limit");
+    const queueVolumeGiB = integer("gatewayQueueVolumeGiB", env.gatewayQueueVolumeGiB, 1, 1000, "GiB, each gateway pod's queue volume");
+
+    const decisionWaitSeconds = integer("samplingDecisionWaitSeconds", DEFAULTS.samplingDecisionWaitSeconds, 1, 120, "seconds");
+    const latencyThresholdMs = integer("samplingLatencyThresholdMs", DEFAULTS.samplingLatencyThresholdMs, 1, 600000, "milliseconds");
+    const defaultPercent = percent(`samplingPercent`, v.samplingPercent, env.samplingPercent);
+    const rules: SamplingRule[] = [];
+    const rawRules = json("samplingRules", "array");
+    const ruleAllowed = `objects like {"service": "checkout", "endpoint": "/api/pay", "percent": 50} (endpoint optional, matched against http.route)`;
+    for (const [i, item] of ((rawRules ?? []) as unknown[]).entries()) {
+        const key = `samplingRules[${i}]`;
+        if (typeof item !== "object" || item === null || Array.isArray(item)) { c.add(key, item, "not an object", ruleAllowed); continue; }
+        const r = item as Record<string, unknown>;
+        const unknown = Object.keys(r).filter(k => !["service", "endpoint", "percent"].includes(k));
+        if (unknown.length) c.add(key, r, `unknown field ${unknown.join(", ")}`, ruleAllowed);
+        if (typeof r.service !== "string" || !/^[A-Za-z0-9._\-/]{1,100}$/.test(r.service)) { c.add(`${key}.service`, r.service, "not a service name", "a service.name value of letters, digits, . _ - /"); continue; }
+        if (r.endpoint !== undefined && (typeof r.endpoint !== "string" || !r.endpoint.startsWith("/"))) { c.add(`${key}.endpoint`, r.endpoint, "not a route", "an http.route value starting with /"); continue; }
+        if (r.percent === undefined) { c.add(`${key}.percent`, undefined, "required", "a percentage from 0 to 100"); continue; }
+        const rule: SamplingRule = { service: r.service, endpoint: r.endpoint as string | undefined, percent: percent(`${key}.percent`, r.percent, 0) };
+        if (rules.some(o => o.service === rule.service && o.endpoint === rule.endpoint)) { c.add(key, r, "duplicates an earlier rule", "one rule per service and endpoint"); continue; }
+        rules.push(rule);
+    }
+
+    const dropGenAiContent = bool("dropGenAiContent", DEFAULTS.dropGenAiContent);
+    const rawDropped = json("droppedMetricAttributes", "array");
+    const droppedMetricAttributes: string[] = [];
+    for (const item of (rawDropped ?? DEFAULTS.droppedMetricAttributes) as unknown[]) {
+        if (typeof item !== "string" || !/^[A-Za-z0-9._\-]{1,255}$/.test(item)) c.add("droppedMetricAttributes", item, "not an attribute key", "attribute keys such as user.id");
+        else if (!droppedMetricAttributes.includes(item)) droppedMetricAttributes.push(item);
+    }
+
+    const remoteWrite: RemoteWriteTarget[] = [];
+    const rawTargets = json("remoteWriteTargets", "array");
+    const targetAllowed = `objects like {"name": "victoria", "url": "https://vm.example.com/api/v1/write", "headers": {"X-Scope-OrgID": "team-a"}, "queueSize": 10000, "consumers": 5, "timeoutSeconds": 30}`;
+    for (const [i, item] of ((rawTargets ?? []) as unknown[]).entries()) {
+        const key = `remoteWriteTargets[${i}]`;
+        if (typeof item !== "object" || item === null || Array.isArray(item)) { c.add(key, item, "not an object", targetAllowed); continue; }
+        const t = item as Record<string, unknown>;
+        const unknown = Object.keys(t).filter(k => !["name", "url", "headers", "queueSize", "consumers", "timeoutSeconds"].includes(k));
+        if (unknown.length) c.add(key, t, `unknown field ${unknown.join(", ")}`, targetAllowed);
+        let ok = true;
+        if (typeof t.name !== "string" || !/^[a-z0-9][a-z0-9-]{0,30}$/.test(t.name)) { c.add(`${key}.name`, t.name, "not a short lower-case name", "1 to 31 of a-z, 0-9 and -"); ok = false; }
+        else if (remoteWrite.some(o => o.name === t.name)) { c.add(`${key}.name`, t.name, "used twice", "a unique name per target"); ok = false; }
+        let url: URL | undefined;
+        try { url = typeof t.url === "string" ? new URL(t.url) : undefined; } catch { url = undefined; }
+        if (!url || url.protocol !== "https:" || url.username || url.password) {
+            c.add(`${key}.url`, t.url, "not an https URL without credentials", "https://host[:port]/path; plaintext remote write is refused"); ok = false;
+        }
+        const headers: Record<string, string> = {};
+        if (t.headers !== undefined) {
+            if (typeof t.headers !== "object" || t.headers === null || Array.isArray(t.headers)) { c.add(`${key}.headers`, t.headers, "not a map", "a map of header name to string value"); ok = false; }
+            else for (const [h, value] of Object.entries(t.headers as Record<string, unknown>)) {
+                if (!/^[A-Za-z0-9-]{1,100}$/.test(h) || typeof value !== "string") { c.add(`${key}.headers.${h}`, value, "not a header", "an HTTP header name with a string value"); ok = false; }
+                else if (CREDENTIAL_HEADER_RE.test(h)) { c.add(`${key}.headers.${h}`, "[hidden]", "credentials never go in plain config (they would land in the render and the ConfigMap)", "non-secret headers such as X-Scope-OrgID"); ok = false; }
+                else headers[h] = value;
+            }
+        }
+        const num = (field: "queueSize" | "consumers" | "timeoutSeconds", fallback: number, min: number, max: number): number => {
+            const value = t[field];
+            if (value === undefined) return fallback;
+            if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) { c.add(`${key}.${field}`, value, "out of range", `an integer from ${min} to ${max}`); ok = false; return fallback; }
+            return value;
+        };
+        const d = DEFAULTS.remoteWrite;
+        const target = {
+            name: String(t.name), url: String(t.url), headers,
+            queueSize: num("queueSize", d.queueSize, 100, 1000000), consumers: num("consumers", d.consumers, 1, 200), timeoutSeconds: num("timeoutSeconds", d.timeoutSeconds, 1, 300),
+        };
+        if (ok) remoteWrite.push(target);
+    }
+
+    return {
+        agent: { memoryLimitMiB: agentMemoryLimitMiB },
+        gateway: { minReplicas, maxReplicas, memoryLimitMiB, queueVolumeGiB },
+        sampling: { decisionWaitSeconds, latencyThresholdMs, defaultPercent, rules },
+        dropGenAiContent,
+        droppedMetricAttributes,
+        remoteWrite,
     };
 }
 

@@ -64,7 +64,7 @@ export class MutualTls extends pulumi.ComponentResource {
         const servers: Record<string, KeyPair> = {};
         for (const id of SERVER_IDENTITIES) {
             servers[id.name] = this.issue(`${name}-server-${id.name}`, root, {
-                commonName: `${id.services[0]}.${namespace}.svc`,
+                commonName: `${id.services[0]}.${id.namespace ?? namespace}.svc`,
                 dnsNames: serverDnsNames(id, args.domain, namespace),
                 uses: SERVER_USES,
             });

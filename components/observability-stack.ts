@@ -10,10 +10,13 @@ import { ObservabilityHost } from "./host";
 import { Loki } from "./loki";
 import { Mimir } from "./mimir";
 import { MutualTls } from "./mtls";
-import type { MetricsEndpoint } from "./render/backends/common";
+import { MetricsEndpoint, serviceHost } from "./render/backends/common";
+import { AGENT_NAMESPACE, AGENT_RELEASE, OTLP_GRPC_PORT } from "./render/collector/otel";
 import { plannedCapacity } from "./render/backends/index";
 import type { CapacityReport } from "./render/capacity";
 import { NAMESPACE } from "./render/pki";
+import { OtelAgent } from "./otel-agent";
+import { OtelGateway } from "./otel-gateway";
 import { Tempo } from "./tempo";
 
 export interface ObservabilityStackArgs {
@@ -48,6 +51,10 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     public readonly loki: Loki;
     public readonly tempo: Tempo;
     public readonly grafana: Grafana;
+    public readonly gateway: OtelGateway;
+    public readonly agent: OtelAgent;
+    /** Where applications send OTLP (gRPC 4317, HTTP 4318), with the `app` client certificate. */
+    public readonly otlpEndpoint: { inCluster: string; public?: string };
     /** Every metrics endpoint of the backends, for the collector tier to scrape. */
     public readonly metricsEndpoints: readonly MetricsEndpoint[];
     /** Summed requests of the releases and, on the k3s host, its allocatable and headroom. */
@@ -114,6 +121,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             domain: config.domain,
             retention: config.retention,
             receiver: config.alerting.receiver,
+            collector: config.collector,
         };
         const withCluster = { parent: this, providers: { aws: awsProvider, kubernetes: this.k8sProvider }, dependsOn: [namespace] };
         const servers = this.pki.servers;
@@ -135,6 +143,17 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         this.grafana = new Grafana(`${name}-grafana`, {
             base, serverTls: servers.grafana, caCertPem: ca, clientTls: this.pki.clients.grafana,
         }, withCluster);
+        // The collectors: the gateway after the backends it exports to, the agents after the gateway.
+        this.gateway = new OtelGateway(`${name}-otel-gateway`, {
+            base, serverTls: servers["otel-gateway"], caCertPem: ca, clientTls: this.pki.clients["otel-gateway"],
+        }, { ...withCluster, dependsOn: [namespace, this.mimir, this.loki, this.tempo] });
+        this.agent = new OtelAgent(`${name}-otel-agent`, {
+            base, serverTls: servers["otel-agent"], caCertPem: ca, clientTls: this.pki.clients["otel-agent"], ingressCidrs: config.ingressCidrs,
+        }, { ...withCluster, dependsOn: [this.gateway] });
+        this.otlpEndpoint = {
+            inCluster: `${serviceHost(AGENT_RELEASE, AGENT_NAMESPACE)}:${OTLP_GRPC_PORT}`,
+            ...(config.domain && config.ingressCidrs.length > 0 ? { public: `otlp.${config.domain}:${OTLP_GRPC_PORT}` } : {}),
+        };
         const releases: BackendRelease[] = [this.alertmanager, this.mimir, this.loki, this.tempo, this.grafana];
         this.metricsEndpoints = releases.flatMap(r => r.metrics);
 

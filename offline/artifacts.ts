@@ -113,11 +113,27 @@ export const helmReleases: Extractor = run => {
         if (!i.name || !i.chart || !i.version || !i.repositoryOpts?.repo) throw new Error(`release ${r.name} is not pinned (name, chart, version and repository are required)`);
         const valuesFile = `${i.name}.values.yaml`;
         entries.push({ name: i.name, chart: i.chart, version: i.version, repository: i.repositoryOpts.repo, namespace: i.namespace ?? "default", values: valuesFile });
-        files.push({ path: `helm/${valuesFile}`, content: YAML.stringify(i.values ?? {}, { lineWidth: 0 }) });
+        files.push({ path: `helm/${valuesFile}`, content: YAML.stringify(i.values ?? {}, { lineWidth: 0, aliasDuplicateObjects: false }) });
     }
     entries.sort((a, b) => a.name.localeCompare(b.name));
     return [{ path: "helm/releases.json", content: json(entries) }, ...files];
 };
+
+/** Collector config file per role, from the release of each `opentelemetry-collector` chart. */
+const COLLECTOR_FILES: Readonly<Record<string, string>> = { "otel-agent": "collector/agent.yaml", "otel-gateway": "collector/gateway.yaml" };
+
+/**
+ * `collector/agent.yaml` and `collector/gateway.yaml`: the collector configs exactly as the releases pass them
+ * (`alternateConfig`, which the chart writes to the ConfigMap unmerged).
+ */
+export const collectorConfigs: Extractor = run => run.resources
+    .filter(r => r.type === HELM_RELEASE_TYPE && (r.inputs as { chart?: string }).chart === "opentelemetry-collector")
+    .map(r => {
+        const i = r.inputs as { name: string; values?: { alternateConfig?: unknown } };
+        const file = COLLECTOR_FILES[i.name];
+        if (!file || !i.values?.alternateConfig) throw new Error(`collector release ${i.name} has no known role or no alternateConfig`);
+        return { path: file, content: YAML.stringify(i.values.alternateConfig, { lineWidth: 0, aliasDuplicateObjects: false }) };
+    });
 
 /** `host/cloud-init.yaml` and every file it writes, as its own file under `host/files/`. */
 export const hostCloudInit: Extractor = run => {
@@ -134,7 +150,7 @@ export const hostCloudInit: Extractor = run => {
 };
 
 /** Every extractor, in order. */
-export const EXTRACTORS: readonly Extractor[] = [resourcesJson, graphMermaid, summaryMarkdown, hostCloudInit, helmReleases];
+export const EXTRACTORS: readonly Extractor[] = [resourcesJson, graphMermaid, summaryMarkdown, hostCloudInit, helmReleases, collectorConfigs];
 
 const PRIVATE_KEY_RE = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 

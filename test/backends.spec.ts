@@ -16,11 +16,12 @@ interface Stack { resources: Res[]; releases: { name: string; chart: string; ver
 
 const REFERENCE = path.resolve(__dirname, "../../shared/reference/charts");
 
-/** Every `resources` map in a values tree, with its path. */
+/** Every container `resources` map in a values tree, with its path (not RBAC rules, PVC templates or collector configs). */
 function resourceMaps(v: unknown, at = ""): [string, any][] {
     if (Array.isArray(v)) return v.flatMap((x, i) => resourceMaps(x, `${at}[${i}]`));
     if (v === null || typeof v !== "object") return [];
-    return Object.entries(v).flatMap(([k, x]) => (k === "resources" && x && typeof x === "object" ? [[`${at}${k}`, x] as [string, any]] : resourceMaps(x, `${at}${k}.`)));
+    return Object.entries(v).flatMap(([k, x]) => (k === "alternateConfig" || k === "volumeClaimTemplates" ? [] : k === "resources" && x && typeof x === "object" && !Array.isArray(x)
+        ? [[`${at}${k}`, x] as [string, any]] : resourceMaps(x, `${at}${k}.`)));
 }
 
 function get(v: Values, dotted: string): any {
@@ -43,7 +44,8 @@ describe("backend releases (rendered stacks)", () => {
     });
 
     it("pins every chart to an exact version with a reference, from its 2026 home", () => {
-        const expected = { dev: ["alertmanager", "grafana", "loki", "mimir-distributed", "tempo"], prod: ["alertmanager", "grafana", "loki", "mimir-distributed", "tempo-distributed"] };
+        const otel = ["opentelemetry-collector", "opentelemetry-collector"];
+        const expected = { dev: ["alertmanager", "grafana", "loki", "mimir-distributed", ...otel, "tempo"], prod: ["alertmanager", "grafana", "loki", "mimir-distributed", ...otel, "tempo-distributed"] };
         for (const stack of ["dev", "prod"] as const) {
             const { releases, resources } = stacks[stack];
             assert.deepEqual(releases.map(r => r.chart).sort(), expected[stack]);
@@ -55,8 +57,8 @@ describe("backend releases (rendered stacks)", () => {
             }
             // Real Helm installs (hooks, lookup) on the cluster's provider, in the backends' namespace.
             const rel = resources.filter(r => r.type === "kubernetes:helm.sh/v3:Release");
-            assert.equal(rel.length, 5);
-            assert.ok(rel.every(r => r.inputs.namespace === "observability" && r.inputs.atomic === true));
+            assert.equal(rel.length, 7);
+            assert.ok(rel.every(r => r.inputs.namespace === (r.inputs.name === "otel-agent" ? "observability-agents" : "observability") && r.inputs.atomic === true));
         }
         assert.equal(stacks.dev.values.loki.deploymentMode, "Monolithic");
         assert.equal(stacks.prod.values.loki.deploymentMode, "Distributed");
@@ -186,6 +188,7 @@ describe("backend releases (rendered stacks)", () => {
             tempo: [],
             grafana: [],
             alertmanager: [],
+            "opentelemetry-collector": [],
         };
         const missing: string[] = [];
         for (const stack of ["dev", "prod"] as const) {

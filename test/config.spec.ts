@@ -87,7 +87,7 @@ const BAD: BadCase[] = [
     { what: "OIDC provider for a k3s host", values: { ...VALID_DEV, oidcProviderArn: OIDC }, key: "oidcProviderArn", value: OIDC, message: /instance role/, allowed: /unset for clusterKind ec2-k3s/ },
     { what: "unknown alert receiver", values: { ...VALID_DEV, alertReceiver: "email" }, key: "alertReceiver", value: "email", message: /not a supported value/, allowed: /none \| slack \| pagerduty \| opsgenie/ },
     { what: "Slack receiver without its webhook", values: { ...VALID_DEV, alertReceiver: "slack" }, key: "slackWebhookUrl", message: /required for alertReceiver slack/, allowed: /config set --secret slackWebhookUrl/ },
-    { what: "host too small for the backends' requests", values: { ...VALID_DEV, instanceType: "t4g.large" }, key: "instanceType", value: "t4g.large", message: /too small for the backends: requests .* \(headroom 3% CPU/, allowed: /at least 20% of CPU and memory/ },
+    { what: "host too small for the backends' requests", values: { ...VALID_DEV, instanceType: "t4g.large" }, key: "instanceType", value: "t4g.large", message: /too small for the backends: requests .* \(headroom -12% CPU/, allowed: /at least 20% of CPU and memory/ },
     { what: "instance family of unknown size", values: { ...VALID_DEV, instanceType: "i4g.xlarge" }, key: "instanceType", value: "i4g.xlarge", message: /unknown size/, allowed: /t\/m\/c\/r\/x family/ },
     { what: "readiness timeout too short", values: { ...VALID_DEV, readinessTimeoutMinutes: "2" }, key: "readinessTimeoutMinutes", value: 2, message: /out of range/, allowed: /5 to 60/ },
 ];

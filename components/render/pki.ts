@@ -1,4 +1,5 @@
 // Pure description of the PKI: which identities get certificates and what names they carry.
+import { AGENT_NAMESPACE } from "./collector/otel";
 
 /** Kubernetes namespace of the observability backends and collectors. */
 export const NAMESPACE = "observability";
@@ -10,6 +11,8 @@ export interface ServerIdentity {
     readonly services: readonly string[];
     /** Public host label under the configured domain (`<label>.<domain>`), if it has a public endpoint. */
     readonly publicLabel?: string;
+    /** Namespace of its Services when not the backends' namespace. */
+    readonly namespace?: string;
 }
 
 /** Servers that present a certificate from the stack's CA. */
@@ -21,19 +24,22 @@ export const SERVER_IDENTITIES: readonly ServerIdentity[] = [
     { name: "mimir", services: ["mimir", "mimir-gossip-ring", ...prefixed("mimir", ["distributor", "query-frontend", "query-scheduler", "querier", "ingester", "store-gateway", "compactor", "ruler"])] },
     { name: "grafana", services: ["grafana"], publicLabel: "grafana" },
     { name: "alertmanager", services: ["alertmanager", "alertmanager-headless"] },
-    { name: "otel-gateway", services: ["otel-gateway", "otel-gateway-headless"], publicLabel: "otlp" },
+    // Applications (in-cluster and, through the LoadBalancer, outside) send OTLP to the agents; only agents reach the gateway.
+    { name: "otel-agent", services: ["otel-agent"], publicLabel: "otlp", namespace: AGENT_NAMESPACE },
+    { name: "otel-gateway", services: ["otel-gateway", "otel-gateway-headless"] },
 ];
 
 function prefixed(release: string, components: readonly string[]): string[] {
     return components.flatMap(c => [`${release}-${c}`, `${release}-${c}-headless`]);
 }
 
-/** Clients that authenticate with a certificate from the stack's CA. */
-export const CLIENT_IDENTITIES = ["otel-agent", "otel-gateway", "grafana"] as const;
+/** Clients that authenticate with a certificate from the stack's CA (`app`: what applications present to the agents). */
+export const CLIENT_IDENTITIES = ["otel-agent", "otel-gateway", "grafana", "app"] as const;
 export type ClientIdentity = (typeof CLIENT_IDENTITIES)[number];
 
 /** DNS SANs of a server: every in-cluster form of each Service name, plus the public name. */
-export function serverDnsNames(id: ServerIdentity, domain?: string, namespace: string = NAMESPACE): string[] {
+export function serverDnsNames(id: ServerIdentity, domain?: string, defaultNamespace: string = NAMESPACE): string[] {
+    const namespace = id.namespace ?? defaultNamespace;
     const names = id.services.flatMap(s => [s, `${s}.${namespace}`, `${s}.${namespace}.svc`, `${s}.${namespace}.svc.cluster.local`]);
     if (domain !== undefined && id.publicLabel !== undefined) names.push(`${id.publicLabel}.${domain}`);
     return names;

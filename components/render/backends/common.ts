@@ -10,6 +10,7 @@ export const CHARTS = {
     mimir: { chart: "mimir-distributed", version: "6.1.0", repository: "https://grafana.github.io/helm-charts" },
     grafana: { chart: "grafana", version: "12.11.1", repository: "https://grafana-community.github.io/helm-charts" },
     alertmanager: { chart: "alertmanager", version: "1.42.0", repository: "https://prometheus-community.github.io/helm-charts" },
+    otelCollector: { chart: "opentelemetry-collector", version: "0.170.0", repository: "https://open-telemetry.github.io/opentelemetry-helm-charts" },
 } as const;
 export type ChartPin = (typeof CHARTS)[keyof typeof CHARTS];
 

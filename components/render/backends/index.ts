@@ -1,5 +1,6 @@
 // Every backend release of a stack, in install order, from plain inputs.
 import type { Environment, Retention, Signal } from "../../config";
+import type { CollectorSettings } from "../collector/otel";
 import { alertmanagerUrl, alertmanagerValues, ReceiverKind } from "./alertmanager";
 import { CapacityReport, capacityReport, instanceCapacity, k3sAllocatable } from "../capacity";
 import { AwsIdentity, RenderedRelease, Workload } from "./common";
@@ -7,6 +8,7 @@ import { grafanaUrl, grafanaValues } from "./grafana";
 import { lokiValues } from "./loki";
 import { mimirValues } from "./mimir";
 import { tempoValues } from "./tempo";
+import { renderCollectors } from "../collector/index";
 
 export type StoringBackend = "loki" | "tempo" | "mimir";
 
@@ -22,7 +24,12 @@ export interface BackendsInput {
     readonly buckets: Readonly<Record<string, string>>;
     /** AWS identity per storing backend. */
     readonly identities: Readonly<Record<StoringBackend, AwsIdentity>>;
+    /** Collector tier settings (the collectors' workloads count against the same capacity). */
+    readonly collector: CollectorSettings;
 }
+
+/** The stack-wide, plain part of the input: everything but the Outputs (bucket names, roles). */
+export type BackendBase = Omit<BackendsInput, "buckets" | "identities">;
 
 export function renderAlertmanager(i: BackendsInput): RenderedRelease {
     return alertmanagerValues({ environment: i.environment, namespace: i.namespace, stack: i.stack, receiver: i.receiver });
@@ -61,22 +68,23 @@ export function renderBackends(i: BackendsInput): RenderedRelease[] {
  * The input with placeholders for bucket names and roles. Release names, charts, workloads and metrics endpoints
  * do not depend on those, so a render of it plans a release before its Outputs are known.
  */
-export function placeholderInput(i: Omit<BackendsInput, "buckets" | "identities">): BackendsInput {
+export function placeholderInput(i: BackendBase): BackendsInput {
     const buckets = new Proxy({}, { get: (_t, store) => `<${String(store)}>` }) as Record<string, string>;
     const identity: AwsIdentity = { kind: "instance-role" };
     return { ...i, buckets, identities: { loki: identity, tempo: identity, mimir: identity } };
 }
 
-/** Every workload of a stack's releases. */
-export function plannedWorkloads(i: Omit<BackendsInput, "buckets" | "identities">): Workload[] {
-    return renderBackends(placeholderInput(i)).flatMap(r => r.workloads);
+/** Every workload of a stack's releases: the backends' and the collectors'. */
+export function plannedWorkloads(i: BackendBase): Workload[] {
+    const collectors = renderCollectors(i);
+    return [...renderBackends(placeholderInput(i)), collectors.gateway, collectors.agent].flatMap(r => r.workloads);
 }
 
 /**
  * The releases' summed requests; given the k3s host's instance type, also against its allocatable
  * (`allocatable` stays undefined when the type's size is unknown, or without a host).
  */
-export function plannedCapacity(i: Omit<BackendsInput, "buckets" | "identities">, hostInstanceType?: string): CapacityReport {
+export function plannedCapacity(i: BackendBase, hostInstanceType?: string): CapacityReport {
     const capacity = hostInstanceType === undefined ? undefined : instanceCapacity(hostInstanceType);
     return capacityReport(plannedWorkloads(i), capacity && k3sAllocatable(capacity));
 }

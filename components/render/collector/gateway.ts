@@ -1,0 +1,135 @@
+// The gateway's config: OTLP from the agents (client certificates required); health-check spans dropped, tail
+// sampling, redaction, a metric cardinality guard; exports to Tempo, Loki, Mimir and any extra remote-write
+// targets, each with a persistent queue on the pod's volume and retries.
+import type { Values } from "../backends/common";
+import { lokiEndpoints } from "../backends/loki";
+import { mimirEndpoints } from "../backends/mimir";
+import { tempoEndpoints } from "../backends/tempo";
+import {
+    BATCH, baseExtensions, clientTls, CollectorContext, fileStorage, GATEWAY_RELEASE, memoryLimiter, otlpReceiver, OtelConfig, resilience,
+    SamplingSettings, selfScrape, telemetry,
+} from "./otel";
+import { remoteWriteExporter, remoteWriteExporterId } from "./remote-write";
+
+/** Mount path of each gateway pod's persistent volume (sending queues, remote-write WALs). */
+export const GATEWAY_QUEUE_DIR = "/var/lib/otelcol/queue";
+
+/** Request paths whose spans are dropped: health, readiness, liveness and ping probes. */
+export const PROBE_PATHS = ["/health", "/healthz", "/ready", "/readyz", "/live", "/livez", "/ping"] as const;
+
+/** Attribute keys whose values are credentials: deleted from spans, logs and metrics. */
+export const SECRET_KEY_PATTERN = "(?i).*(password|passwd|pwd|secret|api[_.-]?key|apikey|token|authorization|cookie|credential|private[_.-]?key).*";
+/** GenAI message content (prompts, completions, tool arguments and results). */
+export const GENAI_CONTENT_PATTERN = "gen_ai\\.(prompt|completion|input\\.messages|output\\.messages|system_instructions|tool\\.call\\.arguments|tool\\.call\\.result)(\\..*)?";
+/** Payment card numbers (Visa, Mastercard, Amex, Discover), with or without separators: masked. */
+export const CARD_NUMBER_PATTERNS = [
+    "\\b4[0-9]{3}([ -]?[0-9]{4}){3}\\b",
+    "\\b(5[1-5][0-9]{2}|2[2-7][0-9]{2})([ -]?[0-9]{4}){3}\\b",
+    "\\b3[47][0-9]{2}[ -]?[0-9]{6}[ -]?[0-9]{5}\\b",
+    "\\b6(011|5[0-9]{2})([ -]?[0-9]{4}){3}\\b",
+] as const;
+/** E-mail addresses: replaced by their SHA-256 hash, so one user's events still correlate. */
+export const EMAIL_PATTERN = "[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}";
+
+/**
+ * Tail-sampling policies. A trace is kept if any policy keeps it: every error, every trace slower than the
+ * threshold, each rule's share of its service (and endpoint), and the default share of traces no rule names.
+ */
+export function samplingPolicies(s: SamplingSettings): Values[] {
+    const ruleServices = [...new Set(s.rules.map(r => r.service))].sort();
+    const rules = s.rules.map(r => ({
+        name: `rate-${r.service}${r.endpoint ? `-${r.endpoint}` : ""}`,
+        type: "and",
+        and: {
+            and_sub_policy: [
+                { name: "service", type: "string_attribute", string_attribute: { key: "service.name", values: [r.service] } },
+                ...(r.endpoint ? [{ name: "endpoint", type: "string_attribute", string_attribute: { key: "http.route", values: [r.endpoint] } }] : []),
+                { name: "rate", type: "probabilistic", probabilistic: { sampling_percentage: r.percent } },
+            ],
+        },
+    }));
+    const rest = { name: "rate-default", type: "probabilistic", probabilistic: { sampling_percentage: s.defaultPercent } };
+    return [
+        { name: "keep-errors", type: "status_code", status_code: { status_codes: ["ERROR"] } },
+        { name: "keep-slow", type: "latency", latency: { threshold_ms: s.latencyThresholdMs } },
+        ...rules,
+        ruleServices.length === 0 ? rest : {
+            name: "rate-default",
+            type: "and",
+            and: {
+                and_sub_policy: [
+                    { name: "unnamed-services", type: "string_attribute", string_attribute: { key: "service.name", values: ruleServices, invert_match: true } },
+                    { ...rest, name: "rate" },
+                ],
+            },
+        },
+    ];
+}
+
+/** OTTL conditions matching spans of probe requests (new and old HTTP semantic conventions); exact paths, no regex. */
+export function probeSpanConditions(): string[] {
+    return ["url.path", "http.target", "http.route"].flatMap(key => PROBE_PATHS.map(path => `attributes["${key}"] == "${path}"`));
+}
+
+export function gatewayConfig(ctx: CollectorContext): OtelConfig {
+    const s = ctx.settings;
+    const storage = "file_storage/queue";
+    const queue = () => resilience(storage, 5000);
+    const http = (endpoint: string) => ({
+        endpoint,
+        // The plain-HTTP endpoint (Mimir, see plaintextAllowed) gets no TLS block that would suggest otherwise.
+        ...(endpoint.startsWith("https://") ? { tls: clientTls() } : {}),
+        compression: "gzip",
+        timeout: "15s",
+        ...queue(),
+    });
+    const remote = Object.fromEntries(s.remoteWrite.map(t => [remoteWriteExporterId(t), remoteWriteExporter(t, GATEWAY_QUEUE_DIR)]));
+    const redact = ["attributes/redact", "redaction/cards", "redaction/emails"];
+    const cardinality = s.droppedMetricAttributes.length > 0;
+    return {
+        extensions: { ...baseExtensions(), [storage]: fileStorage(GATEWAY_QUEUE_DIR) },
+        receivers: {
+            otlp: otlpReceiver(false),
+            "prometheus/self": { config: { scrape_configs: [selfScrape(GATEWAY_RELEASE)] } },
+        },
+        processors: {
+            memory_limiter: memoryLimiter(s.gateway.memoryLimitMiB),
+            "filter/probes": { error_mode: "ignore", traces: { span: probeSpanConditions() } },
+            tail_sampling: {
+                decision_wait: `${s.sampling.decisionWaitSeconds}s`,
+                num_traces: 100000,
+                expected_new_traces_per_sec: 1000,
+                policies: samplingPolicies(s.sampling),
+            },
+            "attributes/redact": {
+                actions: [
+                    { pattern: SECRET_KEY_PATTERN, action: "delete" },
+                    ...(s.dropGenAiContent ? [{ pattern: GENAI_CONTENT_PATTERN, action: "delete" }] : []),
+                ],
+            },
+            "redaction/cards": { allow_all_keys: true, redact_all_types: true, blocked_values: [...CARD_NUMBER_PATTERNS], summary: "silent" },
+            "redaction/emails": { allow_all_keys: true, blocked_values: [EMAIL_PATTERN], hash_function: "sha3", summary: "silent" },
+            ...(cardinality ? { "attributes/cardinality": { actions: s.droppedMetricAttributes.map(key => ({ key, action: "delete" })) } } : {}),
+            batch: { ...BATCH },
+        },
+        exporters: {
+            "otlp/tempo": { endpoint: tempoEndpoints(ctx).otlpGrpc, tls: clientTls(), compression: "gzip", timeout: "15s", ...queue() },
+            "otlphttp/loki": http(`${lokiEndpoints(ctx).write}/otlp`),
+            "otlphttp/mimir": http(`${mimirEndpoints(ctx).write}/otlp`),
+            ...remote,
+        },
+        service: {
+            extensions: ["health_check", "pprof", "zpages", storage],
+            telemetry: telemetry(),
+            pipelines: {
+                traces: { receivers: ["otlp"], processors: ["memory_limiter", "filter/probes", "tail_sampling", ...redact, "batch"], exporters: ["otlp/tempo"] },
+                metrics: {
+                    receivers: ["otlp", "prometheus/self"],
+                    processors: ["memory_limiter", ...redact, ...(cardinality ? ["attributes/cardinality"] : []), "batch"],
+                    exporters: ["otlphttp/mimir", ...Object.keys(remote)],
+                },
+                logs: { receivers: ["otlp"], processors: ["memory_limiter", ...redact, "batch"], exporters: ["otlphttp/loki"] },
+            },
+        },
+    };
+}

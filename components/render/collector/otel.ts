@@ -1,0 +1,199 @@
+// Vocabulary of the collector configs: the OpenTelemetry Collector config shape, the TLS and resilience stanzas
+// every hop uses, and the settings both collectors share. Pure: no provider SDK, no Outputs.
+import type { Environment } from "../../config";
+import type { MetricsEndpoint, Values } from "../backends/common";
+
+/** A collector config file (`--config`), exactly as the collector reads it. */
+export interface OtelConfig {
+    extensions: Record<string, Values>;
+    receivers: Record<string, Values>;
+    processors: Record<string, Values>;
+    exporters: Record<string, Values>;
+    connectors?: Record<string, Values>;
+    service: {
+        extensions: string[];
+        telemetry: Values;
+        pipelines: Record<string, Pipeline>;
+    };
+}
+
+export interface Pipeline {
+    receivers: string[];
+    processors: string[];
+    exporters: string[];
+}
+
+/** The pinned contrib image (the chart's appVersion): it has tail_sampling, redaction, loadbalancing and file_storage. */
+export const COLLECTOR_IMAGE = {
+    repository: "ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-contrib",
+    tag: "0.158.0",
+    command: "otelcol-contrib",
+} as const;
+
+export const AGENT_RELEASE = "otel-agent";
+export const GATEWAY_RELEASE = "otel-gateway";
+/** Service selecting every gateway pod's own address, for the agents' trace-ID load balancing. */
+export const GATEWAY_HEADLESS_SERVICE = "otel-gateway-headless";
+/** The agents need host paths (pod logs, host metrics), which the backends' baseline namespace forbids. */
+export const AGENT_NAMESPACE = "observability-agents";
+export const OTLP_GRPC_PORT = 4317;
+export const OTLP_HTTP_PORT = 4318;
+
+/** Where a collector pod mounts its TLS Secret: the server pair, the client pair for outgoing hops, the CA. */
+export const COLLECTOR_TLS_DIR = "/etc/otelcol/tls";
+export const COLLECTOR_TLS = {
+    cert: `${COLLECTOR_TLS_DIR}/tls.crt`,
+    key: `${COLLECTOR_TLS_DIR}/tls.key`,
+    ca: `${COLLECTOR_TLS_DIR}/ca.crt`,
+    clientCert: `${COLLECTOR_TLS_DIR}/client.crt`,
+    clientKey: `${COLLECTOR_TLS_DIR}/client.key`,
+} as const;
+
+/** A tail-sampling rate for one service, optionally for one endpoint (`http.route`) of it. */
+export interface SamplingRule {
+    readonly service: string;
+    readonly endpoint?: string;
+    readonly percent: number;
+}
+
+export interface SamplingSettings {
+    /** How long the gateway holds a trace before deciding. */
+    readonly decisionWaitSeconds: number;
+    /** Traces at least this slow are kept. */
+    readonly latencyThresholdMs: number;
+    /** Rate of every trace no rule names that is neither an error nor slow. */
+    readonly defaultPercent: number;
+    readonly rules: readonly SamplingRule[];
+}
+
+/** An extra Prometheus remote-write target that receives every metric (VictoriaMetrics, Thanos Receive, …). */
+export interface RemoteWriteTarget {
+    /** Lower-case name, part of the exporter's id. */
+    readonly name: string;
+    /** `https://…` endpoint (the remote-write path included). */
+    readonly url: string;
+    /** Extra HTTP headers (tenant ids and the like; never credentials). */
+    readonly headers: Readonly<Record<string, string>>;
+    /** Queue capacity in batches, and the number of parallel senders. */
+    readonly queueSize: number;
+    readonly consumers: number;
+    readonly timeoutSeconds: number;
+}
+
+/** Everything about the collectors that comes from stack config. */
+export interface CollectorSettings {
+    readonly agent: { readonly memoryLimitMiB: number };
+    readonly gateway: {
+        readonly minReplicas: number;
+        readonly maxReplicas: number;
+        readonly memoryLimitMiB: number;
+        /** Size of each gateway pod's persistent volume for the sending queues. */
+        readonly queueVolumeGiB: number;
+    };
+    readonly sampling: SamplingSettings;
+    /** Delete GenAI prompt and completion content (`gen_ai.*` message attributes). */
+    readonly dropGenAiContent: boolean;
+    /** Metric attributes deleted before storage (cardinality guard). */
+    readonly droppedMetricAttributes: readonly string[];
+    readonly remoteWrite: readonly RemoteWriteTarget[];
+}
+
+/** The inputs of both collector configs. */
+export interface CollectorContext {
+    readonly environment: Environment;
+    /** `deployment.environment.name` and `k8s.cluster.name` on every signal. */
+    readonly clusterName: string;
+    /** Namespace of the backends and the gateway. */
+    readonly namespace: string;
+    readonly settings: CollectorSettings;
+    /** The backends' metrics endpoints, scraped by the agent on the node each pod runs on. */
+    readonly metrics: readonly MetricsEndpoint[];
+}
+
+/** Client TLS of an outgoing hop: the collector's client certificate, the server verified against the stack CA. */
+export function clientTls(serverName?: string): Values {
+    return {
+        ca_file: COLLECTOR_TLS.ca,
+        cert_file: COLLECTOR_TLS.clientCert,
+        key_file: COLLECTOR_TLS.clientKey,
+        min_version: "1.2",
+        ...(serverName ? { server_name_override: serverName } : {}),
+    };
+}
+
+/** Server TLS of an OTLP receiver: the collector's certificate; clients must present one from the stack CA. */
+export function serverTls(): Values {
+    return { cert_file: COLLECTOR_TLS.cert, key_file: COLLECTOR_TLS.key, client_ca_file: COLLECTOR_TLS.ca, min_version: "1.2" };
+}
+
+/** OTLP receiver on both protocols (or gRPC only), bound to the pod's address, mTLS required. */
+export function otlpReceiver(http: boolean): Values {
+    return {
+        protocols: {
+            grpc: { endpoint: `\${env:MY_POD_IP}:${OTLP_GRPC_PORT}`, tls: serverTls(), max_recv_msg_size_mib: 16 },
+            ...(http ? { http: { endpoint: `\${env:MY_POD_IP}:${OTLP_HTTP_PORT}`, tls: serverTls() } } : {}),
+        },
+    };
+}
+
+/** A persistent sending queue on the given `file_storage` extension, and unbounded retries with backoff. */
+export function resilience(storage: string, queueSize: number): { sending_queue: Values; retry_on_failure: Values } {
+    return {
+        sending_queue: { enabled: true, storage, queue_size: queueSize, num_consumers: 4 },
+        retry_on_failure: { enabled: true, initial_interval: "5s", max_interval: "30s", max_elapsed_time: "0s" },
+    };
+}
+
+/** memory_limiter from the container's memory limit: hard limit at 80%, soft limit (hard minus spike) at 60%. */
+export function memoryLimiter(containerLimitMiB: number): Values {
+    return { check_interval: "1s", limit_mib: Math.floor(containerLimitMiB * 0.8), spike_limit_mib: Math.floor(containerLimitMiB * 0.2) };
+}
+
+/** GOMEMLIMIT from the container's memory limit: the Go heap target sits at the memory_limiter's hard limit. */
+export function goMemLimit(containerLimitMiB: number): string {
+    return `${Math.floor(containerLimitMiB * 0.8)}MiB`;
+}
+
+/** Health on the pod address (kubelet probes it), debugging endpoints on loopback only. */
+export function baseExtensions(): Record<string, Values> {
+    return {
+        health_check: { endpoint: `\${env:MY_POD_IP}:13133` },
+        pprof: { endpoint: "127.0.0.1:1777" },
+        zpages: { endpoint: "127.0.0.1:55679" },
+    };
+}
+
+/** A `file_storage` extension in `directory`, compacted on start and when it shrinks. */
+export function fileStorage(directory: string): Values {
+    return {
+        directory,
+        create_directory: true,
+        timeout: "2s",
+        compaction: { on_start: true, on_rebound: true, directory },
+    };
+}
+
+/** Internal telemetry: Prometheus metrics on loopback (the collector scrapes itself), info logs. */
+export function telemetry(): Values {
+    return {
+        metrics: { level: "detailed", readers: [{ pull: { exporter: { prometheus: { host: "127.0.0.1", port: 8888 } } } }] },
+        logs: { level: "info", encoding: "json" },
+    };
+}
+
+/** Prometheus scrape job of the collector's own metrics (each pod scrapes itself: every collector once). */
+export function selfScrape(job: string): Values {
+    return { job_name: job, scrape_interval: "30s", static_configs: [{ targets: ["127.0.0.1:8888"] }] };
+}
+
+/** Resource attributes every signal carries. */
+export function resourceProcessor(ctx: CollectorContext): Values {
+    return {
+        attributes: [
+            { key: "deployment.environment.name", value: ctx.environment, action: "upsert" },
+            { key: "k8s.cluster.name", value: ctx.clusterName, action: "upsert" },
+        ],
+    };
+}
+
+export const BATCH = { send_batch_size: 8192, send_batch_max_size: 10000, timeout: "5s" } as const;

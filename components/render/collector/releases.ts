@@ -1,0 +1,198 @@
+// Helm values of the two `opentelemetry-collector` releases (chart 0.170.0, whose schema rejects unknown keys), and
+// the Kubernetes objects the chart cannot make with keys it declares: the agents' Service, the gateway's headless
+// Service and its PodDisruptionBudget. The collector configs go in as `alternateConfig`, so the file the collector
+// runs is exactly the rendered one (no chart defaults or presets merged in).
+import type { RenderedRelease, ResourceSpec, Values, Workload } from "../backends/common";
+import { CHARTS, resources } from "../backends/common";
+import { AGENT_STATE_DIR, agentConfig, HOSTFS } from "./agent";
+import { GATEWAY_QUEUE_DIR, gatewayConfig } from "./gateway";
+import {
+    AGENT_RELEASE, COLLECTOR_IMAGE, COLLECTOR_TLS_DIR, CollectorContext, GATEWAY_HEADLESS_SERVICE, GATEWAY_RELEASE, goMemLimit, OTLP_GRPC_PORT,
+    OTLP_HTTP_PORT, OtelConfig,
+} from "./otel";
+
+export const COLLECTOR_CHART = CHARTS.otelCollector;
+
+/** A collector release and the config file it runs. */
+export interface RenderedCollector extends RenderedRelease {
+    readonly config: OtelConfig;
+    /** Labels that select the release's pods (the chart's selector labels plus its component label). */
+    readonly podSelector: Readonly<Record<string, string>>;
+}
+
+const selector = (release: string, component: string) => ({
+    "app.kubernetes.io/name": COLLECTOR_CHART.chart,
+    "app.kubernetes.io/instance": release,
+    component,
+});
+
+/** Name of the Secret each collector mounts: server pair, client pair, CA. */
+export const collectorTlsSecret = (release: string) => `${release}-tls`;
+
+function tlsVolume(release: string): { volume: Values; mount: Values } {
+    return {
+        volume: { name: "otelcol-tls", secret: { secretName: collectorTlsSecret(release), defaultMode: 0o440 } },
+        mount: { name: "otelcol-tls", mountPath: COLLECTOR_TLS_DIR, readOnly: true },
+    };
+}
+
+/** Chart ports: OTLP only, no host ports (a hostPort of 0 is not rendered), the default Jaeger/Zipkin/metrics ports off. */
+function ports(http: boolean): Values {
+    const off = { enabled: false };
+    return {
+        otlp: { enabled: true, containerPort: OTLP_GRPC_PORT, servicePort: OTLP_GRPC_PORT, hostPort: 0, protocol: "TCP", appProtocol: "grpc" },
+        "otlp-http": http ? { enabled: true, containerPort: OTLP_HTTP_PORT, servicePort: OTLP_HTTP_PORT, hostPort: 0, protocol: "TCP" } : off,
+        "jaeger-compact": off, "jaeger-thrift": off, "jaeger-grpc": off, zipkin: off, metrics: off,
+    };
+}
+
+const image = { repository: COLLECTOR_IMAGE.repository, tag: COLLECTOR_IMAGE.tag, pullPolicy: "IfNotPresent" };
+const restricted = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
+
+/** Requests are half the limits; the limit drives memory_limiter and GOMEMLIMIT. */
+function collectorResources(cpuRequestMillis: number, memoryLimitMiB: number, cpuLimitMillis: number): ResourceSpec {
+    return resources(cpuRequestMillis, Math.floor(memoryLimitMiB / 2), cpuLimitMillis, memoryLimitMiB);
+}
+
+export function agentRelease(ctx: CollectorContext): RenderedCollector {
+    const config = agentConfig(ctx);
+    const dev = ctx.environment === "dev";
+    const res = collectorResources(dev ? 100 : 200, ctx.settings.agent.memoryLimitMiB, 1000);
+    const tls = tlsVolume(AGENT_RELEASE);
+    const hostPath = (name: string, path: string, mountPath: string, readOnly: boolean, type?: string) => ({
+        volume: { name, hostPath: { path, ...(type ? { type } : {}) } },
+        mount: { name, mountPath, readOnly, ...(mountPath === HOSTFS ? { mountPropagation: "HostToContainer" } : {}) },
+    });
+    const host = [
+        hostPath("varlogpods", "/var/log/pods", "/var/log/pods", true),
+        hostPath("hostfs", "/", HOSTFS, true),
+        hostPath("state", AGENT_STATE_DIR, AGENT_STATE_DIR, false, "DirectoryOrCreate"),
+    ];
+    const read = ["get", "list", "watch"];
+    const values: Values = {
+        mode: "daemonset",
+        fullnameOverride: AGENT_RELEASE,
+        image,
+        command: { name: COLLECTOR_IMAGE.command },
+        alternateConfig: config,
+        serviceAccount: { create: true, name: AGENT_RELEASE },
+        clusterRole: {
+            create: true,
+            name: AGENT_RELEASE,
+            rules: [
+                // k8s_attributes, and the Prometheus discovery of the stack's components.
+                { apiGroups: [""], resources: ["pods", "namespaces", "nodes", "services", "endpoints"], verbs: read },
+                { apiGroups: ["apps"], resources: ["replicasets", "deployments", "statefulsets", "daemonsets"], verbs: read },
+                { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: read },
+                { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: read },
+                // kubeletstats.
+                { apiGroups: [""], resources: ["nodes/stats", "nodes/proxy"], verbs: ["get"] },
+            ],
+        },
+        ports: ports(true),
+        resources: res,
+        useGOMEMLIMIT: false,
+        extraEnvs: [{ name: "GOMEMLIMIT", value: goMemLimit(ctx.settings.agent.memoryLimitMiB) }],
+        extraVolumes: [tls.volume, ...host.map(h => h.volume)],
+        extraVolumeMounts: [tls.mount, ...host.map(h => h.mount)],
+        // Root without capabilities: reads the root-owned pod logs and writes its state directory, nothing more.
+        securityContext: { ...restricted, runAsUser: 0, runAsGroup: 0 },
+        tolerations: [{ operator: "Exists", effect: "NoSchedule" }],
+        rewriteDeprecatedComponentNames: true,
+    };
+    return {
+        name: AGENT_RELEASE,
+        chart: COLLECTOR_CHART,
+        values,
+        config,
+        // One pod per node: the count is per node.
+        workloads: [{ component: "agent (per node)", replicas: 1, containers: { "opentelemetry-collector": res } }],
+        metrics: [],
+        podSelector: selector(AGENT_RELEASE, "agent-collector"),
+    };
+}
+
+export function gatewayRelease(ctx: CollectorContext): RenderedCollector {
+    const config = gatewayConfig(ctx);
+    const g = ctx.settings.gateway;
+    const dev = ctx.environment === "dev";
+    const res = collectorResources(dev ? 200 : 500, g.memoryLimitMiB, 2000);
+    const tls = tlsVolume(GATEWAY_RELEASE);
+    const values: Values = {
+        mode: "statefulset",
+        fullnameOverride: GATEWAY_RELEASE,
+        image,
+        command: { name: COLLECTOR_IMAGE.command },
+        alternateConfig: config,
+        serviceAccount: { create: true, name: GATEWAY_RELEASE, automountServiceAccountToken: false },
+        ports: ports(false),
+        replicaCount: g.minReplicas,
+        autoscaling: {
+            enabled: true,
+            minReplicas: g.minReplicas,
+            maxReplicas: g.maxReplicas,
+            targetCPUUtilizationPercentage: 70,
+            // Scale down slowly: every change of the pod set moves ~1/N of the traces to another pod mid-decision.
+            behavior: { scaleDown: { stabilizationWindowSeconds: 600, policies: [{ type: "Pods", value: 1, periodSeconds: 300 }] } },
+        },
+        statefulset: {
+            podManagementPolicy: "Parallel",
+            volumeClaimTemplates: [{
+                metadata: { name: "queue" },
+                spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${g.queueVolumeGiB}Gi` } } },
+            }],
+            // A pod scaled away keeps its volume: scaled back, it sends what was still queued.
+            persistentVolumeClaimRetentionPolicy: { enabled: true, whenDeleted: "Retain", whenScaled: "Retain" },
+        },
+        resources: res,
+        useGOMEMLIMIT: false,
+        extraEnvs: [{ name: "GOMEMLIMIT", value: goMemLimit(g.memoryLimitMiB) }],
+        extraVolumes: [tls.volume],
+        extraVolumeMounts: [tls.mount, { name: "queue", mountPath: GATEWAY_QUEUE_DIR }],
+        podSecurityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+        securityContext: restricted,
+        // Let the queue drain and in-flight sampling decisions finish before the pod goes.
+        terminationGracePeriodSeconds: 60,
+        ...(dev ? {} : {
+            affinity: {
+                podAntiAffinity: {
+                    preferredDuringSchedulingIgnoredDuringExecution: [{
+                        weight: 100,
+                        podAffinityTerm: { labelSelector: { matchLabels: selector(GATEWAY_RELEASE, "statefulset-collector") }, topologyKey: "kubernetes.io/hostname" },
+                    }],
+                },
+            },
+        }),
+        rewriteDeprecatedComponentNames: true,
+    };
+    const workloads: Workload[] = [{ component: "gateway", replicas: g.minReplicas, containers: { "opentelemetry-collector": res } }];
+    return { name: GATEWAY_RELEASE, chart: COLLECTOR_CHART, values, config, workloads, metrics: [], podSelector: selector(GATEWAY_RELEASE, "statefulset-collector") };
+}
+
+/**
+ * The agents' Service: in-cluster clients reach the agent on their own node (internalTrafficPolicy Local); with
+ * ingress CIDRs it is also a LoadBalancer restricted to them (on k3s, ServiceLB binds 4317/4318 on the host).
+ */
+export function agentServiceSpec(podSelector: Readonly<Record<string, string>>, ingressCidrs: readonly string[]): Values {
+    return {
+        type: ingressCidrs.length > 0 ? "LoadBalancer" : "ClusterIP",
+        selector: { ...podSelector },
+        internalTrafficPolicy: "Local",
+        ...(ingressCidrs.length > 0 ? { loadBalancerSourceRanges: [...ingressCidrs], externalTrafficPolicy: "Cluster" } : {}),
+        ports: [
+            { name: "otlp", port: OTLP_GRPC_PORT, targetPort: "otlp", protocol: "TCP", appProtocol: "grpc" },
+            { name: "otlp-http", port: OTLP_HTTP_PORT, targetPort: "otlp-http", protocol: "TCP" },
+        ],
+    };
+}
+
+/** The gateway's headless Service: DNS answers with every ready gateway pod, for the agents' load balancer. */
+export function gatewayHeadlessSpec(podSelector: Readonly<Record<string, string>>): Values {
+    return {
+        clusterIP: "None",
+        selector: { ...podSelector },
+        ports: [{ name: "otlp", port: OTLP_GRPC_PORT, targetPort: "otlp", protocol: "TCP", appProtocol: "grpc" }],
+    };
+}
+
+export { GATEWAY_HEADLESS_SERVICE };

@@ -1,0 +1,134 @@
+// Checks a rendered collector config (and the agent/gateway pair) for the mistakes that pass the collector's own
+// schema but break the platform's promises: dangling or unused components, memory_limiter not first, tail sampling
+// where it cannot see whole traces, a hop without TLS, an exporter without a persistent queue and retries.
+import type { OtelConfig } from "./otel";
+
+export type CollectorRole = "agent" | "gateway";
+
+export interface ValidateOptions {
+    /** Exporter endpoints allowed to be plain HTTP (documented gaps only). */
+    readonly plaintextAllowed?: readonly string[];
+}
+
+/** Exporter types that send over the network, and so need TLS, a queue and retries. */
+const NETWORK_EXPORTERS = ["otlp", "otlphttp", "loadbalancing", "prometheusremotewrite"];
+const SECTIONS = ["receivers", "processors", "exporters", "connectors"] as const;
+
+const typeOf = (id: string) => id.split("/")[0];
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Every (path, value) of a nested value. */
+function* walk(value: unknown, at: string): Generator<[string, unknown]> {
+    yield [at, value];
+    if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* walk(v, `${at}[${i}]`);
+    else if (isObject(value)) for (const [k, v] of Object.entries(value)) yield* walk(v, at ? `${at}.${k}` : k);
+}
+
+/** Problems of one collector's config; empty when it is sound. */
+export function validateCollectorConfig(role: CollectorRole, c: OtelConfig, opts: ValidateOptions = {}): string[] {
+    const problems: string[] = [];
+    const add = (m: string) => problems.push(`${role}: ${m}`);
+    const defined = (section: (typeof SECTIONS)[number]) => Object.keys(c[section] ?? {});
+    const pipelines = Object.entries(c.service?.pipelines ?? {});
+
+    // Pipelines name only defined components; every defined component is used.
+    const used = { receivers: new Set<string>(), processors: new Set<string>(), exporters: new Set<string>() };
+    const connectors = new Set(defined("connectors"));
+    for (const [name, p] of pipelines) {
+        for (const section of ["receivers", "processors", "exporters"] as const) {
+            const ids = p[section] ?? [];
+            if (section !== "processors" && ids.length === 0) add(`pipeline ${name} has no ${section}`);
+            for (const id of ids) {
+                used[section].add(id);
+                const isConnector = section !== "processors" && connectors.has(id);
+                if (!isConnector && !(id in (c[section] ?? {}))) add(`pipeline ${name} names ${section.slice(0, -1)} ${id}, which is not defined`);
+            }
+        }
+        if (typeOf(p.processors?.[0] ?? "") !== "memory_limiter") add(`pipeline ${name} must start with memory_limiter (it starts with ${p.processors?.[0] ?? "nothing"})`);
+        const kind = typeOf(name);
+        for (const id of p.processors ?? []) {
+            if (typeOf(id) === "tail_sampling" && kind !== "traces") add(`pipeline ${name} runs tail_sampling on ${kind}`);
+        }
+    }
+    for (const section of ["receivers", "processors", "exporters"] as const) {
+        for (const id of defined(section)) if (!used[section].has(id)) add(`${section.slice(0, -1)} ${id} is defined but no pipeline uses it`);
+    }
+    for (const id of connectors) if (!used.receivers.has(id) || !used.exporters.has(id)) add(`connector ${id} must be both an exporter and a receiver of pipelines`);
+    const enabledExtensions = new Set(c.service?.extensions ?? []);
+    for (const id of enabledExtensions) if (!(id in (c.extensions ?? {}))) add(`service enables extension ${id}, which is not defined`);
+    for (const id of Object.keys(c.extensions ?? {})) if (!enabledExtensions.has(id)) add(`extension ${id} is defined but not enabled in service.extensions`);
+
+    // Tail sampling only in the gateway.
+    if (role === "agent" && [...used.processors, ...defined("processors")].some(id => typeOf(id) === "tail_sampling")) {
+        add("tail_sampling runs only in the gateway, behind the agents' trace-ID load balancing");
+    }
+
+    // No hop without TLS.
+    for (const [path, value] of walk(c, "")) {
+        const key = path.split(".").pop() ?? "";
+        if ((key === "insecure" || key === "insecure_skip_verify") && value === true) add(`${path} is true: every hop verifies its peer`);
+        if (typeof value === "string" && value.includes("{{")) add(`${path} contains "{{", which the chart's tpl would evaluate`);
+    }
+    for (const [id, r] of Object.entries(c.receivers ?? {})) {
+        if (typeOf(id) !== "otlp") continue;
+        for (const [proto, cfg] of Object.entries((r.protocols ?? {}) as Record<string, Record<string, unknown> | null>)) {
+            const tls = cfg?.tls as Record<string, unknown> | undefined;
+            if (!tls?.cert_file || !tls?.client_ca_file) add(`receiver ${id} ${proto} must serve TLS and require client certificates (tls.cert_file, tls.client_ca_file)`);
+        }
+    }
+    const allowed = new Set(opts.plaintextAllowed ?? []);
+    for (const [id, e] of Object.entries(c.exporters ?? {})) {
+        const type = typeOf(id);
+        if (!NETWORK_EXPORTERS.includes(type)) continue;
+        const endpoint = typeof e.endpoint === "string" ? e.endpoint : undefined;
+        if (endpoint?.startsWith("http://") && !allowed.has(endpoint)) add(`exporter ${id} sends in plaintext to ${endpoint}`);
+        const grpcTls = type === "otlp" ? e.tls : type === "loadbalancing" ? (e.protocol as { otlp?: Values } | undefined)?.otlp?.tls : undefined;
+        if ((type === "otlp" || type === "loadbalancing") && !(grpcTls as Values | undefined)?.ca_file) add(`exporter ${id} must verify the server against the stack CA (tls.ca_file)`);
+        if (type === "otlphttp" && endpoint?.startsWith("https://") && !(e.tls as Values | undefined)?.ca_file) add(`exporter ${id} must verify the server against the stack CA (tls.ca_file)`);
+
+        // A queue and retries; persistent where the exporter supports it.
+        const retry = e.retry_on_failure as Values | undefined;
+        if (retry?.enabled !== true) add(`exporter ${id} needs retry_on_failure.enabled: true`);
+        if (type === "prometheusremotewrite") {
+            if ((e.remote_write_queue as Values | undefined)?.enabled !== true) add(`exporter ${id} needs remote_write_queue.enabled: true`);
+            if (!(e.wal as Values | undefined)?.directory) add(`exporter ${id} needs a wal.directory on the persistent volume`);
+        } else {
+            const queue = e.sending_queue as Values | undefined;
+            if (queue?.enabled !== true) add(`exporter ${id} needs sending_queue.enabled: true`);
+            else if (typeof queue.storage !== "string" || typeOf(queue.storage) !== "file_storage" || !enabledExtensions.has(queue.storage)) {
+                add(`exporter ${id} needs a persistent queue: sending_queue.storage must name an enabled file_storage extension`);
+            }
+        }
+    }
+
+    // Debugging endpoints only on loopback.
+    for (const id of ["pprof", "zpages"]) {
+        for (const [ext, cfg] of Object.entries(c.extensions ?? {})) {
+            if (typeOf(ext) !== id) continue;
+            const endpoint = String(cfg.endpoint ?? "");
+            if (!/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(endpoint)) add(`extension ${ext} must listen on loopback, not ${endpoint || "its default"}`);
+        }
+    }
+    return problems;
+}
+
+type Values = Record<string, unknown>;
+
+/**
+ * Problems of the agent/gateway pair: each config's own, plus tail sampling only behind trace-ID load balancing:
+ * every agent traces pipeline that reaches the gateway does so through `loadbalancing` with `routing_key: traceID`.
+ */
+export function validateCollectors(pair: { agent: OtelConfig; gateway: OtelConfig }, opts: ValidateOptions = {}): string[] {
+    const problems = [...validateCollectorConfig("agent", pair.agent, opts), ...validateCollectorConfig("gateway", pair.gateway, opts)];
+    const gatewaySamples = Object.values(pair.gateway.service?.pipelines ?? {}).some(p => (p.processors ?? []).some(id => typeOf(id) === "tail_sampling"));
+    if (!gatewaySamples) return problems;
+    for (const [name, p] of Object.entries(pair.agent.service?.pipelines ?? {})) {
+        if (typeOf(name) !== "traces") continue;
+        for (const id of p.exporters ?? []) {
+            const e = pair.agent.exporters?.[id] as Values | undefined;
+            if (typeOf(id) !== "loadbalancing") problems.push(`agent: pipeline ${name} sends traces through ${id}; the gateway's tail_sampling needs them through loadbalancing`);
+            else if (e?.routing_key !== "traceID") problems.push(`agent: exporter ${id} must route by traceID (routing_key: traceID) for the gateway's tail_sampling`);
+        }
+    }
+    return problems;
+}
