@@ -17,10 +17,12 @@ export const GATEWAY_QUEUE_DIR = "/var/lib/otelcol/queue";
 /** Request paths whose spans are dropped: health, readiness, liveness and ping probes. */
 export const PROBE_PATHS = ["/health", "/healthz", "/ready", "/readyz", "/live", "/livez", "/ping"] as const;
 
-/** Attribute keys whose values are credentials: deleted from spans, logs and metrics. */
-export const SECRET_KEY_PATTERN = "(?i).*(password|passwd|pwd|secret|api[_.-]?key|apikey|token|authorization|cookie|credential|private[_.-]?key).*";
+// The attributes processor matches key patterns partially, so both patterns are anchored. `$$` is the collector's
+// escape for a literal `$` (and, were it left as is, still an end-of-text anchor in RE2).
+/** Attribute keys with a credential word as a whole segment (`db.password`, `x-api-key`, not `input_tokens`): deleted. */
+export const SECRET_KEY_PATTERN = "(?i)^(.*[._-])?(password|passwd|secret|api[_-]?key|apikey|access[_-]?key|token|jwt|authorization|cookie|set-cookie|credentials?|private[_-]?key)([._-].*)?$$";
 /** GenAI message content (prompts, completions, tool arguments and results). */
-export const GENAI_CONTENT_PATTERN = "gen_ai\\.(prompt|completion|input\\.messages|output\\.messages|system_instructions|tool\\.call\\.arguments|tool\\.call\\.result)(\\..*)?";
+export const GENAI_CONTENT_PATTERN = "^gen_ai\\.(prompt|completion|input\\.messages|output\\.messages|system_instructions|tool\\.call\\.arguments|tool\\.call\\.result)(\\..*)?$$";
 /** Payment card numbers (Visa, Mastercard, Amex, Discover), with or without separators: masked. */
 export const CARD_NUMBER_PATTERNS = [
     "\\b4[0-9]{3}([ -]?[0-9]{4}){3}\\b",
