@@ -11,10 +11,11 @@ import { collectorValidateOptions, renderCollectors } from "../components/render
 import {
     CARD_NUMBER_PATTERNS, EMAIL_PATTERN, GENAI_CONTENT_PATTERN, probeSpanConditions, samplingPolicies, SECRET_KEY_PATTERN,
 } from "../components/render/collector/gateway";
-import { AGENT_NAMESPACE, OtelConfig } from "../components/render/collector/otel";
+import { AGENT_NAMESPACE, COLLECTOR_TLS_DIR, OtelConfig } from "../components/render/collector/otel";
 import { validateCollectors } from "../components/render/collector/validate";
 import { SERVER_IDENTITIES, serverDnsNames } from "../components/render/pki";
 import { renderedStack } from "./helpers/rendered";
+import { runTool, tempFile } from "./helpers/tools";
 
 const OIDC = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 type Pair = { agent: OtelConfig; gateway: OtelConfig };
@@ -162,6 +163,15 @@ describe("collector tier", () => {
             }
         }
         assert.deepEqual(jobs[0].static_configs, [{ targets: ["127.0.0.1:8888"] }], "the agent scrapes itself on loopback");
+
+        // promtool checks the jobs (Debian's Prometheus lacks Kubernetes discovery, so that one block becomes a static target;
+        // the TLS files become empty temporary ones, the node name a fixed one).
+        const tlsDir = path.dirname(tempFile("ca.crt", ""));
+        for (const f of ["tls.crt", "tls.key", "client.crt", "client.key"]) fs.writeFileSync(path.join(tlsDir, f), "");
+        const forPromtool = jobs.map(({ kubernetes_sd_configs: sd, ...j }) => (sd ? { ...j, static_configs: [{ targets: ["127.0.0.1:1"] }] } : j));
+        const text = YAML.stringify({ scrape_configs: forPromtool }).replaceAll(COLLECTOR_TLS_DIR, tlsDir).replaceAll("${env:OTEL_K8S_NODE_NAME}", "ip-10-20-1-5.eu-west-1.compute.internal");
+        const check = runTool("promtool", ["check", "config", tempFile("scrape.yml", text)], "prometheus");
+        assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
     });
 
     it("every hop's names and labels line up: SANs, Secrets, selectors", async () => {

@@ -166,3 +166,15 @@ describe("stack config", () => {
         assert.deepEqual(c.tags, { team: "platform" });
     });
 });
+
+describe("config documentation", () => {
+    it("every key the program reads is in the README's table and in Pulumi.yaml", () => {
+        const fs = require("fs") as typeof import("fs");
+        const readme = fs.readFileSync(require("path").join(__dirname, "..", "README.md"), "utf8");
+        const project = fs.readFileSync(require("path").join(__dirname, "..", "Pulumi.yaml"), "utf8");
+        const { CONFIG_KEYS } = require("../components/config") as typeof import("../components/config");
+        const undocumented = Object.keys(CONFIG_KEYS).filter(k => !new RegExp(`^\\| \`${k}\``, "m").test(readme));
+        const undeclared = Object.keys(CONFIG_KEYS).filter(k => !new RegExp(`^  ${k}:|[ (,]${k}[ ,(]`, "m").test(project));
+        assert.deepEqual([undocumented, undeclared], [[], []]);
+    });
+});
