@@ -7,7 +7,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { parseStackConfig } from "../components/config";
 import { BackendBase } from "../components/render/backends/index";
-import { collectorValidateOptions, renderCollectors } from "../components/render/collector/index";
+import { collectorContext, collectorValidateOptions, renderCollectors } from "../components/render/collector/index";
 import {
     CARD_NUMBER_PATTERNS, EMAIL_PATTERN, GENAI_CONTENT_PATTERN, probeSpanConditions, samplingPolicies, SECRET_KEY_PATTERN,
 } from "../components/render/collector/gateway";
@@ -144,7 +144,7 @@ describe("collector tier", () => {
         const g = renderCollectors(base("dev")).gateway.config.processors as any;
         assert.equal(g["redaction/emails"].hash_function, "sha3");
         assert.equal(g["redaction/cards"].hash_function, undefined, "card numbers are masked, not hashed");
-        assert.equal(renderCollectors(base("dev", { dropGenAiContent: "false" })).gateway.config.processors["attributes/redact"].actions.length, 1);
+        assert.equal((renderCollectors(base("dev", { dropGenAiContent: "false" })).gateway.config.processors["attributes/redact"].actions as unknown[]).length, 1);
     });
 
     it("scrapes each backend endpoint from one job, only on its own node, verifying the server name", () => {
@@ -152,7 +152,7 @@ describe("collector tier", () => {
         const { agent } = renderCollectors(b);
         const jobs = (agent.config.receivers.prometheus as any).config.scrape_configs as any[];
         const keep = jobs.slice(1).map(j => new RegExp(`^${j.relabel_configs[0].regex}$`));
-        const metrics = require("../components/render/collector/index").collectorContext(b).metrics as { service: string; port: number; release: string; scheme: string; serverName?: string }[];
+        const metrics = collectorContext(b).metrics;
         assert.ok(metrics.length >= 20);
         for (const m of metrics) assert.equal(keep.filter(r => r.test(`${m.service};${m.port}`)).length, 1, `${m.service} in exactly one job`);
         for (const j of jobs.slice(1)) {
