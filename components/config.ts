@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RECEIVER_KINDS, ReceiverKind } from "./render/backends/alertmanager";
 import type { CollectorSettings, RemoteWriteTarget, SamplingRule } from "./render/collector/otel";
-import { plannedCapacity } from "./render/backends/index";
+import { plannedCapacity } from "./render/plan";
 import { formatCapacity, REQUIRED_HEADROOM } from "./render/capacity";
 import { NAMESPACE } from "./render/pki";
 import { canonicalCidr, Cidr, cidrsOverlap, isDnsName, parseCidr } from "./render/net";

@@ -12,7 +12,7 @@ import { Mimir } from "./mimir";
 import { MutualTls } from "./mtls";
 import { MetricsEndpoint, serviceHost } from "./render/backends/common";
 import { AGENT_NAMESPACE, AGENT_RELEASE, OTLP_GRPC_PORT } from "./render/collector/otel";
-import { plannedCapacity } from "./render/backends/index";
+import { plannedCapacity } from "./render/plan";
 import type { CapacityReport } from "./render/capacity";
 import { NAMESPACE } from "./render/pki";
 import { OtelAgent } from "./otel-agent";

@@ -2,13 +2,11 @@
 import type { Environment, Retention, Signal } from "../../config";
 import type { CollectorSettings } from "../collector/otel";
 import { alertmanagerUrl, alertmanagerValues, ReceiverKind } from "./alertmanager";
-import { CapacityReport, capacityReport, instanceCapacity, k3sAllocatable } from "../capacity";
-import { AwsIdentity, RenderedRelease, Workload } from "./common";
+import { AwsIdentity, RenderedRelease } from "./common";
 import { grafanaUrl, grafanaValues } from "./grafana";
 import { lokiValues } from "./loki";
 import { mimirValues } from "./mimir";
 import { tempoValues } from "./tempo";
-import { renderCollectors } from "../collector/index";
 
 export type StoringBackend = "loki" | "tempo" | "mimir";
 
@@ -72,19 +70,4 @@ export function placeholderInput(i: BackendBase): BackendsInput {
     const buckets = new Proxy({}, { get: (_t, store) => `<${String(store)}>` }) as Record<string, string>;
     const identity: AwsIdentity = { kind: "instance-role" };
     return { ...i, buckets, identities: { loki: identity, tempo: identity, mimir: identity } };
-}
-
-/** Every workload of a stack's releases: the backends' and the collectors'. */
-export function plannedWorkloads(i: BackendBase): Workload[] {
-    const collectors = renderCollectors(i);
-    return [...renderBackends(placeholderInput(i)), collectors.gateway, collectors.agent].flatMap(r => r.workloads);
-}
-
-/**
- * The releases' summed requests; given the k3s host's instance type, also against its allocatable
- * (`allocatable` stays undefined when the type's size is unknown, or without a host).
- */
-export function plannedCapacity(i: BackendBase, hostInstanceType?: string): CapacityReport {
-    const capacity = hostInstanceType === undefined ? undefined : instanceCapacity(hostInstanceType);
-    return capacityReport(plannedWorkloads(i), capacity && k3sAllocatable(capacity));
 }
