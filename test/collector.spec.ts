@@ -77,6 +77,7 @@ describe("collector tier", () => {
             { what: "in-memory queue", edit: p => { delete (p.agent.exporters["otlp/gateway"].sending_queue as any).storage; }, problem: /otlp\/gateway needs a persistent queue/ },
             { what: "no retries", edit: p => { (p.gateway.exporters["otlphttp/mimir"].retry_on_failure as any).enabled = false; }, problem: /otlphttp\/mimir needs retry_on_failure\.enabled: true/ },
             { what: "pprof on every interface", edit: p => { p.gateway.extensions.pprof.endpoint = "0.0.0.0:1777"; }, problem: /extension pprof must listen on loopback/ },
+            { what: "no health check", edit: p => { p.gateway.service.extensions = p.gateway.service.extensions.filter(e => e !== "health_check"); }, problem: /health_check must be enabled on port 13133/ },
             { what: "extension not enabled", edit: p => { p.agent.service.extensions = p.agent.service.extensions.filter(e => e !== "zpages"); }, problem: /extension zpages is defined but not enabled/ },
             { what: "a {{ the chart's tpl would eat", edit: p => { p.gateway.processors["attributes/redact"].actions = [{ key: "x", value: "{{ .Release.Name }}", action: "upsert" }]; }, problem: /contains "\{\{"/ },
             { what: "remote write without WAL", edit: p => {

@@ -58,6 +58,12 @@ export function validateCollectorConfig(role: CollectorRole, c: OtelConfig, opts
     for (const id of enabledExtensions) if (!(id in (c.extensions ?? {}))) add(`service enables extension ${id}, which is not defined`);
     for (const id of Object.keys(c.extensions ?? {})) if (!enabledExtensions.has(id)) add(`extension ${id} is defined but not enabled in service.extensions`);
 
+    // The chart's probes call health_check on :13133.
+    const health = Object.entries(c.extensions ?? {}).find(([id]) => typeOf(id) === "health_check");
+    if (!health || !enabledExtensions.has(health[0]) || !String(health[1].endpoint ?? "").endsWith(":13133")) {
+        add("extension health_check must be enabled on port 13133 (the chart's liveness and readiness probes call it)");
+    }
+
     // Tail sampling only in the gateway.
     if (role === "agent" && [...used.processors, ...defined("processors")].some(id => typeOf(id) === "tail_sampling")) {
         add("tail_sampling runs only in the gateway, behind the agents' trace-ID load balancing");
