@@ -49,6 +49,23 @@ function ports(http: boolean): Values {
 const image = { repository: COLLECTOR_IMAGE.repository, tag: COLLECTOR_IMAGE.tag, pullPolicy: "IfNotPresent" };
 const restricted = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
 
+/** Values both releases share: the mode, names, the pinned image, the config, resources and GOMEMLIMIT from the limit. */
+function collectorValues(mode: "daemonset" | "statefulset", release: string, config: OtelConfig, res: ResourceSpec, memoryLimitMiB: number): Values {
+    return {
+        mode,
+        fullnameOverride: release,
+        image,
+        command: { name: COLLECTOR_IMAGE.command },
+        alternateConfig: config,
+        resources: res,
+        // GOMEMLIMIT set here rather than by the chart (useGOMEMLIMIT), from the same limit as memory_limiter.
+        useGOMEMLIMIT: false,
+        extraEnvs: [{ name: "GOMEMLIMIT", value: goMemLimit(memoryLimitMiB) }],
+        // Our configs already use the new component names, so the chart's rewrite leaves them as they are.
+        rewriteDeprecatedComponentNames: true,
+    };
+}
+
 /** Requests are half the limits; the limit drives memory_limiter and GOMEMLIMIT. */
 function collectorResources(cpuRequestMillis: number, memoryLimitMiB: number, cpuLimitMillis: number): ResourceSpec {
     return resources(cpuRequestMillis, Math.floor(memoryLimitMiB / 2), cpuLimitMillis, memoryLimitMiB);
@@ -70,11 +87,7 @@ export function agentRelease(ctx: CollectorContext): RenderedCollector {
     ];
     const read = ["get", "list", "watch"];
     const values: Values = {
-        mode: "daemonset",
-        fullnameOverride: AGENT_RELEASE,
-        image,
-        command: { name: COLLECTOR_IMAGE.command },
-        alternateConfig: config,
+        ...collectorValues("daemonset", AGENT_RELEASE, config, res, ctx.settings.agent.memoryLimitMiB),
         serviceAccount: { create: true, name: AGENT_RELEASE },
         clusterRole: {
             create: true,
@@ -90,15 +103,11 @@ export function agentRelease(ctx: CollectorContext): RenderedCollector {
             ],
         },
         ports: ports(true),
-        resources: res,
-        useGOMEMLIMIT: false,
-        extraEnvs: [{ name: "GOMEMLIMIT", value: goMemLimit(ctx.settings.agent.memoryLimitMiB) }],
         extraVolumes: [tls.volume, ...host.map(h => h.volume)],
         extraVolumeMounts: [tls.mount, ...host.map(h => h.mount)],
         // Root without capabilities: reads the root-owned pod logs and writes its state directory, nothing more.
         securityContext: { ...restricted, runAsUser: 0, runAsGroup: 0 },
         tolerations: [{ operator: "Exists", effect: "NoSchedule" }],
-        rewriteDeprecatedComponentNames: true,
     };
     return {
         name: AGENT_RELEASE,
@@ -119,11 +128,7 @@ export function gatewayRelease(ctx: CollectorContext): RenderedCollector {
     const res = collectorResources(dev ? 200 : 500, g.memoryLimitMiB, 2000);
     const tls = tlsVolume(GATEWAY_RELEASE);
     const values: Values = {
-        mode: "statefulset",
-        fullnameOverride: GATEWAY_RELEASE,
-        image,
-        command: { name: COLLECTOR_IMAGE.command },
-        alternateConfig: config,
+        ...collectorValues("statefulset", GATEWAY_RELEASE, config, res, g.memoryLimitMiB),
         serviceAccount: { create: true, name: GATEWAY_RELEASE, automountServiceAccountToken: false },
         ports: ports(false),
         replicaCount: g.minReplicas,
@@ -144,9 +149,6 @@ export function gatewayRelease(ctx: CollectorContext): RenderedCollector {
             // A pod scaled away keeps its volume: scaled back, it sends what was still queued.
             persistentVolumeClaimRetentionPolicy: { enabled: true, whenDeleted: "Retain", whenScaled: "Retain" },
         },
-        resources: res,
-        useGOMEMLIMIT: false,
-        extraEnvs: [{ name: "GOMEMLIMIT", value: goMemLimit(g.memoryLimitMiB) }],
         extraVolumes: [tls.volume],
         extraVolumeMounts: [tls.mount, { name: "queue", mountPath: GATEWAY_QUEUE_DIR }],
         podSecurityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
@@ -163,7 +165,6 @@ export function gatewayRelease(ctx: CollectorContext): RenderedCollector {
                 },
             },
         }),
-        rewriteDeprecatedComponentNames: true,
     };
     const workloads: Workload[] = [{ component: "gateway", replicas: g.minReplicas, containers: { "opentelemetry-collector": res } }];
     return { name: GATEWAY_RELEASE, chart: COLLECTOR_CHART, values, config, workloads, metrics: [], podSelector: selector(GATEWAY_RELEASE, "statefulset-collector") };
