@@ -35,11 +35,10 @@ export abstract class BackendRelease extends pulumi.ComponentResource {
 
     /** Creates `<identity>-tls` with `tls.crt`, `tls.key`, `ca.crt` and any extra keys (in the release's namespace). */
     protected createTlsSecret(
-        name: string, identity: string, args: BackendReleaseArgs, extra: Record<string, pulumi.Input<string>> = {}, namespace: string = this.namespace,
-        dependsOn: pulumi.Resource[] = [],
+        name: string, identity: string, args: BackendReleaseArgs, extra: Record<string, pulumi.Input<string>> = {}, dependsOn: pulumi.Resource[] = [],
     ): k8s.core.v1.Secret {
         this.tlsSecret = new k8s.core.v1.Secret(`${name}-tls`, {
-            metadata: { name: tlsSecretName(identity), namespace },
+            metadata: { name: tlsSecretName(identity), namespace: this.namespace },
             type: "kubernetes.io/tls",
             stringData: pulumi.secret(pulumi.all({ "tls.crt": args.serverTls.certPem, "tls.key": args.serverTls.keyPem, "ca.crt": args.caCertPem, ...extra })),
         }, { parent: this, dependsOn });

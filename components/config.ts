@@ -4,6 +4,7 @@
 // unit-tested without Pulumi; `loadConfig` only reads the Pulumi config and calls it.
 import * as pulumi from "@pulumi/pulumi";
 import { RECEIVER_KINDS, ReceiverKind } from "./render/backends/alertmanager";
+import type { BackendBase } from "./render/backends/index";
 import type { CollectorSettings, RemoteWriteTarget, SamplingRule } from "./render/collector/otel";
 import { plannedCapacity } from "./render/plan";
 import { formatCapacity, REQUIRED_HEADROOM } from "./render/capacity";
@@ -668,6 +669,20 @@ function parseCollector(
         dropGenAiContent,
         droppedMetricAttributes,
         remoteWrite,
+    };
+}
+
+/** The plain, stack-wide input of the release renderers, from a validated config. */
+export function backendBase(config: StackConfig): BackendBase {
+    return {
+        environment: config.environment,
+        stack: config.stack,
+        namespace: NAMESPACE,
+        region: config.region,
+        domain: config.domain,
+        retention: config.retention,
+        receiver: config.alerting.receiver,
+        collector: config.collector,
     };
 }
 

@@ -2,15 +2,16 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Alertmanager } from "./alertmanager";
-import type { BackendBase, BackendRelease } from "./backend-release";
+import type { BackendRelease } from "./backend-release";
 import { TelemetryBuckets } from "./buckets";
-import type { StackConfig } from "./config";
+import { backendBase, StackConfig } from "./config";
 import { Grafana } from "./grafana";
 import { ObservabilityHost } from "./host";
 import { Loki } from "./loki";
 import { Mimir } from "./mimir";
 import { MutualTls } from "./mtls";
 import { MetricsEndpoint, serviceHost } from "./render/backends/common";
+import { checkedCollectors } from "./render/collector/index";
 import { AGENT_NAMESPACE, AGENT_RELEASE, OTLP_GRPC_PORT } from "./render/collector/otel";
 import { plannedCapacity } from "./render/plan";
 import type { CapacityReport } from "./render/capacity";
@@ -113,16 +114,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
             metadata: { name: NAMESPACE, labels: { "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted" } },
         }, { parent: this, provider: this.k8sProvider });
-        const base: BackendBase = {
-            environment: config.environment,
-            stack: config.stack,
-            namespace: NAMESPACE,
-            region: config.region,
-            domain: config.domain,
-            retention: config.retention,
-            receiver: config.alerting.receiver,
-            collector: config.collector,
-        };
+        const base = backendBase(config);
         const withCluster = { parent: this, providers: { aws: awsProvider, kubernetes: this.k8sProvider }, dependsOn: [namespace] };
         const servers = this.pki.servers;
         const ca = this.pki.caCertPem;
@@ -143,12 +135,13 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         this.grafana = new Grafana(`${name}-grafana`, {
             base, serverTls: servers.grafana, caCertPem: ca, clientTls: this.pki.clients.grafana,
         }, withCluster);
-        // The collectors: the gateway after the backends it exports to, the agents after the gateway.
+        // The collectors, rendered and validated once: the gateway after the backends it exports to, the agents after it.
+        const collectors = checkedCollectors(base);
         this.gateway = new OtelGateway(`${name}-otel-gateway`, {
-            base, serverTls: servers["otel-gateway"], caCertPem: ca, clientTls: this.pki.clients["otel-gateway"],
+            base, plan: collectors.gateway, serverTls: servers["otel-gateway"], caCertPem: ca, clientTls: this.pki.clients["otel-gateway"],
         }, { ...withCluster, dependsOn: [namespace, this.mimir, this.loki, this.tempo] });
         this.agent = new OtelAgent(`${name}-otel-agent`, {
-            base, serverTls: servers["otel-agent"], caCertPem: ca, clientTls: this.pki.clients["otel-agent"], ingressCidrs: config.ingressCidrs,
+            base, plan: collectors.agent, serverTls: servers["otel-agent"], caCertPem: ca, clientTls: this.pki.clients["otel-agent"], ingressCidrs: config.ingressCidrs,
         }, { ...withCluster, dependsOn: [this.gateway] });
         this.otlpEndpoint = {
             inCluster: `${serviceHost(AGENT_RELEASE, AGENT_NAMESPACE)}:${OTLP_GRPC_PORT}`,

@@ -2,11 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BackendRelease, BackendReleaseArgs } from "./backend-release";
 import type { KeyPair } from "./mtls";
-import { checkedCollectors } from "./render/collector/index";
 import { AGENT_NAMESPACE, AGENT_RELEASE, OtelConfig } from "./render/collector/otel";
-import { agentServiceSpec } from "./render/collector/releases";
+import { agentServiceSpec, RenderedCollector } from "./render/collector/releases";
 
 export interface OtelAgentArgs extends BackendReleaseArgs {
+    /** The agents' release, with its validated config (`checkedCollectors`). */
+    plan: RenderedCollector;
     /** The agent's client certificate, presented to the gateway and to the components it scrapes. */
     clientTls: KeyPair;
     /** CIDRs allowed to send OTLP from outside the cluster; none keeps the agents' Service internal. */
@@ -25,13 +26,12 @@ export class OtelAgent extends BackendRelease {
 
     constructor(name: string, args: OtelAgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("observability:collectors:OtelAgent", name, args.base, opts);
-        const plan = checkedCollectors(args.base).agent;
+        const plan = args.plan;
         this.config = plan.config;
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
             metadata: { name: AGENT_NAMESPACE, labels: { "pod-security.kubernetes.io/enforce": "privileged" } },
         }, { parent: this });
-        const secret = this.createTlsSecret(name, AGENT_RELEASE, args, { "client.crt": args.clientTls.certPem, "client.key": args.clientTls.keyPem },
-            AGENT_NAMESPACE, [namespace]);
+        const secret = this.createTlsSecret(name, AGENT_RELEASE, args, { "client.crt": args.clientTls.certPem, "client.key": args.clientTls.keyPem }, [namespace]);
         this.install(name, plan, plan.values, [secret]);
         this.service = new k8s.core.v1.Service(`${name}-service`, {
             metadata: { name: AGENT_RELEASE, namespace: AGENT_NAMESPACE },

@@ -2,11 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BackendRelease, BackendReleaseArgs } from "./backend-release";
 import type { KeyPair } from "./mtls";
-import { checkedCollectors } from "./render/collector/index";
 import { GATEWAY_HEADLESS_SERVICE, GATEWAY_RELEASE, OtelConfig } from "./render/collector/otel";
-import { gatewayHeadlessSpec } from "./render/collector/releases";
+import { gatewayHeadlessSpec, RenderedCollector } from "./render/collector/releases";
 
 export interface OtelGatewayArgs extends BackendReleaseArgs {
+    /** The gateway's release, with its validated config (`checkedCollectors`). */
+    plan: RenderedCollector;
     /** The gateway's client certificate, presented to Tempo, Loki and Mimir. */
     clientTls: KeyPair;
 }
@@ -24,7 +25,7 @@ export class OtelGateway extends BackendRelease {
 
     constructor(name: string, args: OtelGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         super("observability:collectors:OtelGateway", name, args.base, opts);
-        const plan = checkedCollectors(args.base).gateway;
+        const plan = args.plan;
         this.config = plan.config;
         const secret = this.createTlsSecret(name, GATEWAY_RELEASE, args, { "client.crt": args.clientTls.certPem, "client.key": args.clientTls.keyPem });
         this.install(name, plan, plan.values, [secret]);

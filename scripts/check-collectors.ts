@@ -6,6 +6,7 @@ import { collectorValidateOptions } from "../components/render/collector/index";
 import { validateCollectors } from "../components/render/collector/validate";
 import { NAMESPACE } from "../components/render/pki";
 
+if (process.argv.length < 3) { console.error("usage: check-collectors <render-dir>..."); process.exit(2); }
 let failed = 0;
 for (const dir of process.argv.slice(2)) {
     const read = (f: string) => YAML.parse(fs.readFileSync(path.join(dir, "collector", f), "utf8"));
@@ -14,5 +15,4 @@ for (const dir of process.argv.slice(2)) {
     for (const p of problems) console.log(`     - ${p}`);
     failed += problems.length === 0 ? 0 : 1;
 }
-if (process.argv.length < 3) { console.error("usage: check-collectors <render-dir>..."); process.exit(2); }
 process.exit(failed ? 1 : 0);

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { parseStackConfig } from "../components/config";
+import { backendBase, parseStackConfig } from "../components/config";
 import { BackendBase } from "../components/render/backends/index";
 import { collectorContext, collectorValidateOptions, renderCollectors } from "../components/render/collector/index";
 import {
@@ -24,8 +24,7 @@ const OPTS = collectorValidateOptions("observability");
 function base(stack: string, values: Record<string, string> = {}): BackendBase {
     const extra: Record<string, string> = stack === "dev" ? { adminCidrs: JSON.stringify(["198.51.100.10/32"]) } : { oidcProviderArn: OIDC };
     const secrets = stack === "prod" ? { kubeconfig: pulumi.secret("apiVersion: v1") } : {};
-    const c = parseStackConfig(stack, { values: { ...extra, ...values }, secrets, awsRegion: "eu-west-1" });
-    return { environment: c.environment, stack, namespace: "observability", region: c.region, domain: c.domain, retention: c.retention, receiver: c.alerting.receiver, collector: c.collector };
+    return backendBase(parseStackConfig(stack, { values: { ...extra, ...values }, secrets, awsRegion: "eu-west-1" }));
 }
 
 const clone = <T>(v: T): T => structuredClone(v);

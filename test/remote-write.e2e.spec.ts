@@ -8,7 +8,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { parseStackConfig } from "../components/config";
+import { backendBase, parseStackConfig } from "../components/config";
 import { collectorValidateOptions, renderCollectors } from "../components/render/collector/index";
 import { prometheusRemoteWrite, remoteWriteExporterId } from "../components/render/collector/remote-write";
 import { validateCollectors } from "../components/render/collector/validate";
@@ -71,8 +71,7 @@ describe("remote-write fan-out (real Prometheus → VictoriaMetrics)", function 
     it("a target from config receives every sample, with the rendered headers and queue settings", async () => {
         const target = { name: "victoria", url: "https://vm.example.com/api/v1/write", headers: { "X-Scope-OrgID": "team-a" }, queueSize: 2000, consumers: 2, timeoutSeconds: 10 };
         const c = parseStackConfig("dev", { values: { adminCidrs: JSON.stringify(["198.51.100.10/32"]), remoteWriteTargets: JSON.stringify([target]) }, secrets: {}, awsRegion: "eu-west-1" });
-        const b = { environment: c.environment, stack: "dev", namespace: "observability", region: c.region, retention: c.retention, receiver: c.alerting.receiver, collector: c.collector };
-        const { agent, gateway } = renderCollectors(b);
+        const { agent, gateway } = renderCollectors(backendBase(c));
         assert.deepEqual(validateCollectors({ agent: agent.config, gateway: gateway.config }, collectorValidateOptions("observability")), []);
         const id = remoteWriteExporterId(target);
         assert.ok(gateway.config.service.pipelines.metrics.exporters.includes(id), "every metric reaches the target");

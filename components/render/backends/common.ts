@@ -122,11 +122,11 @@ export function dskitClientTls(serverName: string): Values {
     return { ...memberlistTls(serverName), tls_insecure_skip_verify: false, tls_min_version: "VersionTLS12" };
 }
 
-/** Volume and mount of the backend's TLS Secret. */
-export function tlsVolume(identity: string): { volume: Values; mount: Values } {
+/** Volume and mount of an identity's TLS Secret (at `TLS_DIR` unless the workload reads it elsewhere). */
+export function tlsVolume(identity: string, mountPath: string = TLS_DIR): { volume: Values; mount: Values } {
     return {
         volume: { name: "observability-tls", secret: { secretName: tlsSecretName(identity), defaultMode: 0o440 } },
-        mount: { name: "observability-tls", mountPath: TLS_DIR, readOnly: true },
+        mount: { name: "observability-tls", mountPath, readOnly: true },
     };
 }
 

@@ -77,10 +77,10 @@ export function gatewayConfig(ctx: CollectorContext): OtelConfig {
     const s = ctx.settings;
     const storage = "file_storage/queue";
     const queue = () => resilience(storage, 5000);
-    const http = (endpoint: string) => ({
+    const exporter = (endpoint: string) => ({
         endpoint,
-        // The plain-HTTP endpoint (Mimir, see plaintextAllowed) gets no TLS block that would suggest otherwise.
-        ...(endpoint.startsWith("https://") ? { tls: clientTls() } : {}),
+        // The plain-HTTP endpoint (Mimir, see collectorValidateOptions) gets no TLS block that would suggest otherwise.
+        ...(endpoint.startsWith("http://") ? {} : { tls: clientTls() }),
         compression: "gzip",
         timeout: "15s",
         ...queue(),
@@ -115,9 +115,9 @@ export function gatewayConfig(ctx: CollectorContext): OtelConfig {
             batch: { ...BATCH },
         },
         exporters: {
-            "otlp/tempo": { endpoint: tempoEndpoints(ctx).otlpGrpc, tls: clientTls(), compression: "gzip", timeout: "15s", ...queue() },
-            "otlphttp/loki": http(`${lokiEndpoints(ctx).write}/otlp`),
-            "otlphttp/mimir": http(`${mimirEndpoints(ctx).write}/otlp`),
+            "otlp/tempo": exporter(tempoEndpoints(ctx).otlpGrpc),
+            "otlphttp/loki": exporter(`${lokiEndpoints(ctx).write}/otlp`),
+            "otlphttp/mimir": exporter(`${mimirEndpoints(ctx).write}/otlp`),
             ...remote,
         },
         service: {

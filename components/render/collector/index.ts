@@ -23,15 +23,11 @@ export function renderCollectors(i: BackendBase): { gateway: RenderedCollector; 
 }
 
 /**
- * Plain-HTTP exporter endpoints the validator accepts: Mimir's HTTP server cannot serve TLS with the pinned chart
- * (its probes have no scheme key; README, TLS gaps). Nothing else.
+ * The validator's options for a stack. The only plain-HTTP exporter endpoint it accepts is Mimir's: its HTTP
+ * server cannot serve TLS with the pinned chart (its probes have no scheme key; README, TLS gaps).
  */
-export function plaintextAllowed(namespace: string): string[] {
-    return [`${mimirEndpoints({ namespace }).write}/otlp`];
-}
-
 export function collectorValidateOptions(namespace: string): ValidateOptions {
-    return { plaintextAllowed: plaintextAllowed(namespace) };
+    return { plaintextAllowed: [`${mimirEndpoints({ namespace }).write}/otlp`] };
 }
 
 /** Renders and validates both collector configs; throws listing every problem. */

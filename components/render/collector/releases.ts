@@ -3,11 +3,11 @@
 // Service and its PodDisruptionBudget. The collector configs go in as `alternateConfig`, so the file the collector
 // runs is exactly the rendered one (no chart defaults or presets merged in).
 import type { RenderedRelease, ResourceSpec, Values, Workload } from "../backends/common";
-import { CHARTS, resources } from "../backends/common";
+import { CHARTS, resources, tlsVolume } from "../backends/common";
 import { AGENT_STATE_DIR, agentConfig, HOSTFS } from "./agent";
 import { GATEWAY_QUEUE_DIR, gatewayConfig } from "./gateway";
 import {
-    AGENT_RELEASE, COLLECTOR_IMAGE, COLLECTOR_TLS_DIR, CollectorContext, GATEWAY_HEADLESS_SERVICE, GATEWAY_RELEASE, goMemLimit, OTLP_GRPC_PORT,
+    AGENT_RELEASE, COLLECTOR_IMAGE, COLLECTOR_TLS_DIR, CollectorContext, GATEWAY_RELEASE, goMemLimit, OTLP_GRPC_PORT,
     OTLP_HTTP_PORT, OtelConfig,
 } from "./otel";
 
@@ -25,16 +25,6 @@ const selector = (release: string, component: string) => ({
     "app.kubernetes.io/instance": release,
     component,
 });
-
-/** Name of the Secret each collector mounts: server pair, client pair, CA. */
-export const collectorTlsSecret = (release: string) => `${release}-tls`;
-
-function tlsVolume(release: string): { volume: Values; mount: Values } {
-    return {
-        volume: { name: "otelcol-tls", secret: { secretName: collectorTlsSecret(release), defaultMode: 0o440 } },
-        mount: { name: "otelcol-tls", mountPath: COLLECTOR_TLS_DIR, readOnly: true },
-    };
-}
 
 /** Chart ports: OTLP only, no host ports (a hostPort of 0 is not rendered), the default Jaeger/Zipkin/metrics ports off. */
 function ports(http: boolean): Values {
@@ -75,7 +65,7 @@ export function agentRelease(ctx: CollectorContext): RenderedCollector {
     const config = agentConfig(ctx);
     const dev = ctx.environment === "dev";
     const res = collectorResources(dev ? 100 : 200, ctx.settings.agent.memoryLimitMiB, 1000);
-    const tls = tlsVolume(AGENT_RELEASE);
+    const tls = tlsVolume(AGENT_RELEASE, COLLECTOR_TLS_DIR);
     const hostPath = (name: string, path: string, mountPath: string, readOnly: boolean, type?: string) => ({
         volume: { name, hostPath: { path, ...(type ? { type } : {}) } },
         mount: { name, mountPath, readOnly, ...(mountPath === HOSTFS ? { mountPropagation: "HostToContainer" } : {}) },
@@ -126,7 +116,7 @@ export function gatewayRelease(ctx: CollectorContext): RenderedCollector {
     const g = ctx.settings.gateway;
     const dev = ctx.environment === "dev";
     const res = collectorResources(dev ? 200 : 500, g.memoryLimitMiB, 2000);
-    const tls = tlsVolume(GATEWAY_RELEASE);
+    const tls = tlsVolume(GATEWAY_RELEASE, COLLECTOR_TLS_DIR);
     const values: Values = {
         ...collectorValues("statefulset", GATEWAY_RELEASE, config, res, g.memoryLimitMiB),
         serviceAccount: { create: true, name: GATEWAY_RELEASE, automountServiceAccountToken: false },
@@ -196,4 +186,3 @@ export function gatewayHeadlessSpec(podSelector: Readonly<Record<string, string>
     };
 }
 
-export { GATEWAY_HEADLESS_SERVICE };

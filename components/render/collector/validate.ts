@@ -14,6 +14,8 @@ export interface ValidateOptions {
 const NETWORK_EXPORTERS = ["otlp", "otlphttp", "loadbalancing", "prometheusremotewrite"];
 const SECTIONS = ["receivers", "processors", "exporters", "connectors"] as const;
 
+type Values = Record<string, unknown>;
+
 const typeOf = (id: string) => id.split("/")[0];
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -108,17 +110,13 @@ export function validateCollectorConfig(role: CollectorRole, c: OtelConfig, opts
     }
 
     // Debugging endpoints only on loopback.
-    for (const id of ["pprof", "zpages"]) {
-        for (const [ext, cfg] of Object.entries(c.extensions ?? {})) {
-            if (typeOf(ext) !== id) continue;
-            const endpoint = String(cfg.endpoint ?? "");
-            if (!/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(endpoint)) add(`extension ${ext} must listen on loopback, not ${endpoint || "its default"}`);
-        }
+    for (const [ext, cfg] of Object.entries(c.extensions ?? {})) {
+        if (!["pprof", "zpages"].includes(typeOf(ext))) continue;
+        const endpoint = String(cfg.endpoint ?? "");
+        if (!/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(endpoint)) add(`extension ${ext} must listen on loopback, not ${endpoint || "its default"}`);
     }
     return problems;
 }
-
-type Values = Record<string, unknown>;
 
 /**
  * Problems of the agent/gateway pair: each config's own, plus tail sampling only behind trace-ID load balancing:
