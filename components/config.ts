@@ -9,6 +9,8 @@ import type { CollectorSettings, RemoteWriteTarget, SamplingRule } from "./rende
 import { plannedCapacity } from "./render/plan";
 import { formatCapacity, REQUIRED_HEADROOM } from "./render/capacity";
 import { NAMESPACE } from "./render/pki";
+import { KAFKA_DEFAULT_USERNAME, KAFKA_MODES, KafkaSettings, MskSettings } from "./render/kafka";
+import { mimirIngesters } from "./render/backends/mimir";
 import { canonicalCidr, Cidr, cidrsOverlap, isDnsName, parseCidr } from "./render/net";
 
 export const PROJECT = "observability-stack";
@@ -97,6 +99,19 @@ export interface StackConfig {
     readonly oidcProvider?: OidcProvider;
     readonly alerting: AlertingConfig;
     readonly collector: CollectorSettings;
+    /** Kafka buffering between the agents and the gateway, and Mimir's ingest storage; absent when off. */
+    readonly kafka?: KafkaConfig;
+}
+
+/** Kafka buffering: the plain settings the renderers read, and where the brokers and the password come from. */
+export interface KafkaConfig {
+    readonly settings: KafkaSettings;
+    /** `existing`: the brokers' `host:port` list. */
+    readonly brokers?: readonly string[];
+    /** `existing`: the SCRAM password (secret). `msk` generates one. */
+    readonly password?: pulumi.Output<string>;
+    /** `msk`: the cluster to create. */
+    readonly msk?: MskSettings;
 }
 
 /** One problem with one key. */
@@ -170,6 +185,16 @@ export const CONFIG_KEYS = {
     dropGenAiContent: "boolean",
     droppedMetricAttributes: "array",
     remoteWriteTargets: "array",
+    kafka: "string",
+    kafkaPartitions: "integer",
+    kafkaBrokers: "array",
+    kafkaUsername: "string",
+    kafkaPassword: "secret",
+    kafkaSubnetIds: "array",
+    kafkaClientSecurityGroupIds: "array",
+    kafkaInstanceType: "string",
+    kafkaVolumeGiB: "integer",
+    kafkaRetentionHours: "integer",
 } as const;
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
@@ -230,6 +255,11 @@ export const DEFAULTS = {
     /** Per-request and per-user attributes that explode metric series counts. */
     droppedMetricAttributes: ["client.address", "client.port", "network.peer.address", "network.peer.port", "url.full", "http.url", "user.id", "session.id"],
     remoteWrite: { queueSize: 10000, consumers: 5, timeoutSeconds: 30 },
+    kafkaPartitions: 6,
+    kafkaInstanceType: "kafka.m7g.large",
+    kafkaVolumeGiB: 500,
+    kafkaRetentionHours: 24,
+    kafkaVersion: "3.9.x",
 };
 
 /** Header names that carry credentials: those never go in plain config. */
@@ -533,10 +563,11 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
 
     // Collector tier.
     const collector = parseCollector(c, v, envDefaults, json, integer, bool);
+    const kafka = parseKafka(c, v, raw.secrets, { environment, clusterKind }, json, integer, oneOf);
 
     // The single dev host must hold every release's requests with headroom.
     if (clusterKind === "ec2-k3s" && c.problems.length === 0) {
-        const report = plannedCapacity({ environment, stack, namespace: NAMESPACE, region: regionOrDefault, domain, retention, receiver, collector }, instanceType);
+        const report = plannedCapacity({ environment, stack, namespace: NAMESPACE, region: regionOrDefault, domain, retention, receiver, collector, kafka: kafka?.settings }, instanceType);
         if (report.allocatable === undefined) {
             c.add("instanceType", instanceType, "unknown size: the releases' requests cannot be checked against it", "a t/m/c/r/x family type of size large or bigger, e.g. t4g.xlarge");
         } else if (!report.fits) {
@@ -569,6 +600,7 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
         oidcProvider,
         alerting: { receiver, credential },
         collector,
+        kafka,
     };
 }
 
@@ -672,6 +704,83 @@ function parseCollector(
     };
 }
 
+type OneOfReader = <T extends string>(key: ConfigKey, allowed: readonly T[], fallback: T | undefined) => T | undefined;
+
+/** A `host:port` with a DNS name or IPv4 address. */
+const BROKER_RE = /^(?=.{1,253}:)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*:(\d{1,5})$/;
+
+/** The Kafka keys: off, an MSK cluster this stack creates, or existing brokers; never plaintext. */
+function parseKafka(
+    c: Collector, v: RawConfig["values"], secrets: RawConfig["secrets"], ctx: { environment: Environment; clusterKind: ClusterKind },
+    json: JsonReader, integer: IntegerReader, oneOf: OneOfReader,
+): KafkaConfig | undefined {
+    const mode = oneOf("kafka", KAFKA_MODES, "off") ?? "off";
+    const mskKeys = ["kafkaSubnetIds", "kafkaClientSecurityGroupIds", "kafkaInstanceType", "kafkaVolumeGiB", "kafkaRetentionHours"] as const;
+    const existingKeys = ["kafkaBrokers", "kafkaUsername"] as const;
+    const onlyFor = (keys: readonly ConfigKey[], forMode: string) => {
+        for (const key of keys) if (v[key] !== undefined) c.add(key, v[key], `only read with kafka ${forMode}`, `unset, or set kafka to ${forMode}`);
+    };
+    if (mode !== "msk") onlyFor(mskKeys, "msk");
+    if (mode !== "existing") {
+        onlyFor(existingKeys, "existing");
+        if (secrets.kafkaPassword !== undefined) c.add("kafkaPassword", "[secret]", "only read with kafka existing (msk generates its own)", "unset, or set kafka to existing");
+    }
+    if (mode === "off") {
+        if (v.kafkaPartitions !== undefined) c.add("kafkaPartitions", v.kafkaPartitions, "only read with kafka msk or existing", "unset while kafka is off");
+        return undefined;
+    }
+
+    const ingesters = mimirIngesters(ctx.environment);
+    const partitions = integer("kafkaPartitions", DEFAULTS.kafkaPartitions, ingesters, 1000,
+        `partitions per topic; at least Mimir's ${ingesters} ingester${ingesters === 1 ? "" : "s"}, each of which consumes its own partition`);
+    const list = (key: ConfigKey, item: RegExp, what: string, allowed: string, min: number, max: number): string[] => {
+        const raw = json(key, "array") as unknown[] | undefined;
+        if (raw === undefined) { c.add(key, undefined, `required for kafka ${mode}`, allowed); return []; }
+        const out: string[] = [];
+        for (const x of raw) {
+            if (typeof x !== "string" || !item.test(x)) c.add(key, x, `not ${what}`, allowed);
+            else if (out.includes(x)) c.add(key, x, "listed twice", "each entry once");
+            else out.push(x);
+        }
+        if (out.length > 0 && (out.length < min || out.length > max)) c.add(key, out, `${out.length} given`, `${min} to ${max} entries: ${allowed}`);
+        return out;
+    };
+
+    if (mode === "existing") {
+        const brokers = list("kafkaBrokers", BROKER_RE, "a host:port", 'the brokers\' TLS listeners, e.g. ["b-1.kafka.internal:9096", "b-2.kafka.internal:9096"]', 1, 50);
+        for (const b of brokers) {
+            const port = Number(b.split(":").pop());
+            if (port < 1 || port > 65535) c.add("kafkaBrokers", b, "port out of range", "a port from 1 to 65535");
+        }
+        const username = v.kafkaUsername ?? KAFKA_DEFAULT_USERNAME;
+        if (!/^[A-Za-z0-9._-]{1,64}$/.test(username)) c.add("kafkaUsername", username, "not a SCRAM user name", "1 to 64 of letters, digits, . _ -");
+        const password = secrets.kafkaPassword;
+        if (password === undefined) {
+            c.add("kafkaPassword", undefined, "required for kafka existing (SASL/SCRAM-SHA-512 over TLS)", "the SCRAM user's password, set with: pulumi config set --secret kafkaPassword <password>");
+        }
+        return { settings: { mode, partitions, username }, brokers: brokers.sort(), password };
+    }
+
+    // mode === "msk"
+    if (ctx.clusterKind !== "existing") {
+        c.add("kafka", mode, "an MSK cluster joins the existing cluster's VPC; the k3s host's VPC is made by this stack and has one subnet",
+            "msk with clusterKind existing; on ec2-k3s use off or existing brokers");
+    }
+    const subnetIds = list("kafkaSubnetIds", /^subnet-[0-9a-f]{8,17}$/, "a subnet ID", "2 or 3 private subnets of the cluster's VPC, each in its own availability zone, e.g. [\"subnet-0a1b2c3d\", \"subnet-4e5f6a7b\", \"subnet-8c9d0e1f\"]", 2, 3);
+    const clientSecurityGroupIds = list("kafkaClientSecurityGroupIds", /^sg-[0-9a-f]{8,17}$/, "a security group ID",
+        "the security groups of the cluster's nodes (the only sources allowed to reach the brokers), e.g. [\"sg-0a1b2c3d\"]", 1, 5);
+    const instanceType = v.kafkaInstanceType ?? DEFAULTS.kafkaInstanceType;
+    if (!/^kafka\.(t3\.small|[a-z][0-9][a-z]*\.(large|[0-9]*xlarge))$/.test(instanceType)) {
+        c.add("kafkaInstanceType", instanceType, "not an MSK broker type", "an MSK broker type such as kafka.m7g.large or kafka.m5.xlarge");
+    }
+    const volumeGiB = integer("kafkaVolumeGiB", DEFAULTS.kafkaVolumeGiB, 10, 16384, "GiB of EBS storage per broker");
+    const retentionHours = integer("kafkaRetentionHours", DEFAULTS.kafkaRetentionHours, 1, 168, "hours the brokers keep records: the buffer a backend outage can use");
+    return {
+        settings: { mode, partitions, username: KAFKA_DEFAULT_USERNAME },
+        msk: { subnetIds, clientSecurityGroupIds, instanceType, volumeGiB, retentionHours, kafkaVersion: DEFAULTS.kafkaVersion },
+    };
+}
+
 /** The plain, stack-wide input of the release renderers, from a validated config. */
 export function backendBase(config: StackConfig): BackendBase {
     return {
@@ -683,6 +792,7 @@ export function backendBase(config: StackConfig): BackendBase {
         retention: config.retention,
         receiver: config.alerting.receiver,
         collector: config.collector,
+        kafka: config.kafka?.settings,
     };
 }
 

@@ -6,6 +6,8 @@ import type { BackendRelease } from "./backend-release";
 import { TelemetryBuckets } from "./buckets";
 import { backendBase, StackConfig } from "./config";
 import { Grafana } from "./grafana";
+import { KafkaBuffer } from "./kafka";
+import { KAFKA_SECRET } from "./render/kafka";
 import { ObservabilityHost } from "./host";
 import { Loki } from "./loki";
 import { Mimir } from "./mimir";
@@ -54,6 +56,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     public readonly grafana: Grafana;
     public readonly gateway: OtelGateway;
     public readonly agent: OtelAgent;
+    /** Kafka between the agents and the gateway, and Mimir's ingest storage (when `kafka` is not off). */
+    public readonly kafka?: KafkaBuffer;
     /** Where applications send OTLP (gRPC 4317, HTTP 4318), with the `app` client certificate. */
     public readonly otlpEndpoint: { inCluster: string; public?: string };
     /** Every metrics endpoint of the backends, for the collector tier to scrape. */
@@ -116,6 +120,16 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         }, { parent: this, provider: this.k8sProvider });
         const base = backendBase(config);
         const withCluster = { parent: this, providers: { aws: awsProvider, kubernetes: this.k8sProvider }, dependsOn: [namespace] };
+        // Kafka: the brokers and the SCRAM credentials its clients (Mimir, the gateway) read from the kafka-client Secret.
+        let kafkaSecret: k8s.core.v1.Secret | undefined;
+        if (config.kafka) {
+            this.kafka = new KafkaBuffer(`${name}-kafka`, { kafka: config.kafka, stack: config.stack }, withAws);
+            kafkaSecret = new k8s.core.v1.Secret(`${name}-kafka-client`, {
+                metadata: { name: KAFKA_SECRET, namespace: NAMESPACE },
+                stringData: this.kafka.clientSecretData,
+            }, { parent: this, provider: this.k8sProvider, dependsOn: [namespace] });
+        }
+        const kafkaDeps = kafkaSecret ? [kafkaSecret] : [];
         const servers = this.pki.servers;
         const ca = this.pki.caCertPem;
         const storing = (backend: "loki" | "tempo" | "mimir") => ({
@@ -129,7 +143,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         this.alertmanager = new Alertmanager(`${name}-alertmanager`, {
             base, serverTls: servers.alertmanager, caCertPem: ca, receiverCredential: config.alerting.credential,
         }, withCluster);
-        this.mimir = new Mimir(`${name}-mimir`, storing("mimir"), withCluster);
+        this.mimir = new Mimir(`${name}-mimir`, storing("mimir"), { ...withCluster, dependsOn: [namespace, ...kafkaDeps] });
         this.loki = new Loki(`${name}-loki`, storing("loki"), withCluster);
         this.tempo = new Tempo(`${name}-tempo`, storing("tempo"), withCluster);
         this.grafana = new Grafana(`${name}-grafana`, {
@@ -139,9 +153,10 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const collectors = checkedCollectors(base);
         this.gateway = new OtelGateway(`${name}-otel-gateway`, {
             base, plan: collectors.gateway, serverTls: servers["otel-gateway"], caCertPem: ca, clientTls: this.pki.clients["otel-gateway"],
-        }, { ...withCluster, dependsOn: [namespace, this.mimir, this.loki, this.tempo] });
+        }, { ...withCluster, dependsOn: [namespace, ...kafkaDeps, this.mimir, this.loki, this.tempo] });
         this.agent = new OtelAgent(`${name}-otel-agent`, {
             base, plan: collectors.agent, serverTls: servers["otel-agent"], caCertPem: ca, clientTls: this.pki.clients["otel-agent"], ingressCidrs: config.ingressCidrs,
+            kafkaClientSecretData: this.kafka?.clientSecretData,
         }, { ...withCluster, dependsOn: [this.gateway] });
         this.otlpEndpoint = {
             inCluster: `${serviceHost(AGENT_RELEASE, AGENT_NAMESPACE)}:${OTLP_GRPC_PORT}`,

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BackendRelease, BackendReleaseArgs } from "./backend-release";
 import type { KeyPair } from "./mtls";
 import { AGENT_NAMESPACE, AGENT_RELEASE, OtelConfig } from "./render/collector/otel";
+import { KAFKA_SECRET } from "./render/kafka";
 import { agentServiceSpec, RenderedCollector } from "./render/collector/releases";
 
 export interface OtelAgentArgs extends BackendReleaseArgs {
@@ -12,6 +13,8 @@ export interface OtelAgentArgs extends BackendReleaseArgs {
     clientTls: KeyPair;
     /** CIDRs allowed to send OTLP from outside the cluster; none keeps the agents' Service internal. */
     ingressCidrs: readonly string[];
+    /** With Kafka: the kafka-client Secret's data (brokers, SCRAM credentials), created in the agents' namespace. */
+    kafkaClientSecretData?: pulumi.Output<Record<string, string>>;
 }
 
 /**
@@ -32,7 +35,11 @@ export class OtelAgent extends BackendRelease {
             metadata: { name: AGENT_NAMESPACE, labels: { "pod-security.kubernetes.io/enforce": "privileged" } },
         }, { parent: this });
         const secret = this.createTlsSecret(name, AGENT_RELEASE, args, { "client.crt": args.clientTls.certPem, "client.key": args.clientTls.keyPem }, [namespace]);
-        this.install(name, plan, plan.values, [secret]);
+        const kafkaSecret = args.kafkaClientSecretData && new k8s.core.v1.Secret(`${name}-kafka-client`, {
+            metadata: { name: KAFKA_SECRET, namespace: AGENT_NAMESPACE },
+            stringData: args.kafkaClientSecretData,
+        }, { parent: this, dependsOn: [namespace] });
+        this.install(name, plan, plan.values, kafkaSecret ? [secret, kafkaSecret] : [secret]);
         this.service = new k8s.core.v1.Service(`${name}-service`, {
             metadata: { name: AGENT_RELEASE, namespace: AGENT_NAMESPACE },
             spec: agentServiceSpec(plan.podSelector, args.ingressCidrs),

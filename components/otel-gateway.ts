@@ -14,13 +14,14 @@ export interface OtelGatewayArgs extends BackendReleaseArgs {
 
 /**
  * The collector gateway (`opentelemetry-collector` chart as a StatefulSet with an HPA): receives from the agents
- * over mTLS, tail-samples, redacts, and exports to the backends from persistent queues. Adds what the chart's
+ * over mTLS (or consumes their Kafka topics), tail-samples, redacts, and exports to the backends from persistent queues. Adds what the chart's
  * declared keys cannot: the headless Service the agents balance over, and a PodDisruptionBudget.
  */
 export class OtelGateway extends BackendRelease {
     /** The collector config the gateway runs (validated). */
     public readonly config: OtelConfig;
-    public readonly headlessService: k8s.core.v1.Service;
+    /** The Service the agents balance traces over (absent with Kafka: the agents write to the brokers). */
+    public readonly headlessService?: k8s.core.v1.Service;
     public readonly disruptionBudget: k8s.policy.v1.PodDisruptionBudget;
 
     constructor(name: string, args: OtelGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -29,10 +30,12 @@ export class OtelGateway extends BackendRelease {
         this.config = plan.config;
         const secret = this.createTlsSecret(name, GATEWAY_RELEASE, args, { "client.crt": args.clientTls.certPem, "client.key": args.clientTls.keyPem });
         this.install(name, plan, plan.values, [secret]);
-        this.headlessService = new k8s.core.v1.Service(`${name}-headless`, {
-            metadata: { name: GATEWAY_HEADLESS_SERVICE, namespace: this.namespace },
-            spec: gatewayHeadlessSpec(plan.podSelector),
-        }, { parent: this });
+        if (args.base.kafka === undefined) {
+            this.headlessService = new k8s.core.v1.Service(`${name}-headless`, {
+                metadata: { name: GATEWAY_HEADLESS_SERVICE, namespace: this.namespace },
+                spec: gatewayHeadlessSpec(plan.podSelector),
+            }, { parent: this });
+        }
         this.disruptionBudget = new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
             metadata: { name: GATEWAY_RELEASE, namespace: this.namespace },
             spec: { maxUnavailable: 1, selector: { matchLabels: { ...plan.podSelector } } },

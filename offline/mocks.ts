@@ -59,6 +59,14 @@ function resourceOutputs(type: string, name: string, inputs: Record<string, unkn
             return { id: `subnet-${h}`, state: { ...state, arn: arn("ec2", `subnet/subnet-${h}`) } };
         case "aws:ec2/securityGroup:SecurityGroup":
             return { id: `sg-${h}`, state: { ...state, arn: arn("ec2", `security-group/sg-${h}`) } };
+        case "aws:msk/configuration:Configuration":
+            return { id: arn("kafka", `configuration/${String(inputs.name)}/${h}`), state: { ...state, arn: arn("kafka", `configuration/${String(inputs.name)}/${h}`), latestRevision: 1 } };
+        case "aws:msk/cluster:Cluster": {
+            const cluster = String(inputs.clusterName);
+            const count = Number(inputs.numberOfBrokerNodes);
+            const brokers = Array.from({ length: count }, (_, i) => `b-${i + 1}.${cluster}.${h.slice(0, 6)}.c2.kafka.${r}.amazonaws.com:9096`);
+            return { id: arn("kafka", `cluster/${cluster}/${h}`), state: { ...state, arn: arn("kafka", `cluster/${cluster}/${h}`), bootstrapBrokersSaslScram: brokers.join(",") } };
+        }
         case "tls:index/privateKey:PrivateKey":
             return {
                 id: `key-${h}`,
@@ -92,6 +100,10 @@ function answerCall(token: string, inputs: Record<string, unknown>, region: stri
             return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return { id: ACCOUNT_ID, accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/offline`, userId: "OFFLINE" };
+        case "aws:ec2/getSubnet:getSubnet": {
+            const id = String(inputs.id);
+            return { id, arn: `arn:aws:ec2:${region}:${ACCOUNT_ID}:subnet/${id}`, vpcId: `vpc-${digest(id, 17)}`, availabilityZone: `${region}a` };
+        }
         case "aws:ssm/getParameter:getParameter": {
             const name = String(inputs.name);
             if (!name.startsWith("/aws/service/ami-amazon-linux-latest/")) throw new Error(`offline engine: no mock for SSM parameter ${name}`);

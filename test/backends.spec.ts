@@ -245,7 +245,7 @@ describe("backend releases (rendered stacks)", () => {
     it("Grafana: the admin password is a RandomPassword in a Secret, referenced by name and never rendered", () => {
         for (const stack of ["dev", "prod"] as const) {
             const { values, resources } = stacks[stack];
-            assert.equal(resources.filter(r => r.type === "random:index/randomPassword:RandomPassword").length, 1);
+            assert.equal(resources.filter(r => r.type === "random:index/randomPassword:RandomPassword" && r.name.endsWith("-grafana-admin")).length, 1);
             assert.deepEqual(values.grafana.admin, { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
             assert.equal(values.grafana.adminPassword, undefined);
             const admin = resources.find(r => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata.name === "grafana-admin")!;

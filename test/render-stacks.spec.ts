@@ -64,7 +64,8 @@ describe("offline render of both stacks", () => {
 
     it("prod: no host, an existing-cluster provider with a secret kubeconfig, replicated buckets", () => {
         const r = rendered.prod.resources;
-        assert.equal(r.filter(x => x.type.startsWith("aws:ec2/")).length, 0);
+        // No host; the only EC2 resource is the MSK brokers' security group, in the VPC of the first Kafka subnet.
+        assert.deepEqual(r.filter(x => x.type.startsWith("aws:ec2/")).map(x => x.type), ["aws:ec2/securityGroup:SecurityGroup"]);
         assert.equal(r.filter(x => x.type === "aws:ssm/parameter:Parameter").length, 0);
         const k8s = r.filter(x => x.type === "pulumi:providers:kubernetes");
         assert.equal(k8s.length, 1);

@@ -1,6 +1,7 @@
 // Every backend release of a stack, in install order, from plain inputs.
 import type { Environment, Retention, Signal } from "../../config";
 import type { CollectorSettings } from "../collector/otel";
+import type { KafkaSettings } from "../kafka";
 import { alertmanagerUrl, alertmanagerValues, ReceiverKind } from "./alertmanager";
 import { AwsIdentity, RenderedRelease } from "./common";
 import { grafanaUrl, grafanaValues } from "./grafana";
@@ -24,6 +25,8 @@ export interface BackendsInput {
     readonly identities: Readonly<Record<StoringBackend, AwsIdentity>>;
     /** Collector tier settings (the collectors' workloads count against the same capacity). */
     readonly collector: CollectorSettings;
+    /** Kafka buffering (collectors) and ingest storage (Mimir); absent when off. */
+    readonly kafka?: KafkaSettings;
 }
 
 /** The stack-wide, plain part of the input: everything but the Outputs (bucket names, roles). */
@@ -44,7 +47,7 @@ export function renderStoringBackend(backend: StoringBackend, i: BackendsInput):
     switch (backend) {
         case "loki": return lokiValues(ctx);
         case "tempo": return tempoValues(ctx);
-        case "mimir": return mimirValues(ctx, alertmanagerUrl(i.namespace));
+        case "mimir": return mimirValues(ctx, alertmanagerUrl(i.namespace), i.kafka);
     }
 }
 

@@ -1,6 +1,9 @@
-// Values of `mimir-distributed` 6.1.0: the classic architecture (no Kafka), MinIO off, blocks/ruler/alertmanager
-// state in S3, compactor retention from the metrics retention, gRPC and gossip over mTLS, and a ruler that
-// sends alerts to the standalone Alertmanager.
+// Values of `mimir-distributed` 6.1.0: the classic architecture, or ingest storage on the stack's Kafka when Kafka
+// buffering is on (TLS and SASL/SCRAM, brokers and password from the kafka-client Secret); MinIO and the bundled
+// Kafka off, blocks/ruler/alertmanager state in S3, compactor retention from the metrics retention, gRPC and gossip
+// over mTLS, and a ruler that sends alerts to the standalone Alertmanager.
+import type { Environment } from "../../config";
+import { KAFKA_ENV, KAFKA_SASL_MECHANISM, KAFKA_TOPICS, kafkaEnv, KafkaSettings } from "../kafka";
 import {
     BackendContext, CHARTS, dskitClientTls, dskitServerTls, memberlistTls, RenderedRelease, resources, ResourceSpec, s3Endpoint,
     serviceAccount, serviceHost, spreadOverNodes, tlsVolume, Values, Workload,
@@ -31,10 +34,42 @@ const COMPONENTS: readonly Component[] = [
     { key: "ruler", component: "ruler", dev: 1, prod: 2, res: { dev: resources(50, 128, 500, 512), prod: resources(200, 512, 1000, 1024) } },
 ];
 
+/** Ingesters (one zone): with ingest storage each consumes its own partition, so topics need at least this many. */
+export function mimirIngesters(environment: Environment): number {
+    const ingester = COMPONENTS.find(c => c.key === "ingester")!;
+    return environment === "dev" ? ingester.dev : ingester.prod;
+}
+
+/** gRPC port of every Mimir component's Service. */
+const MIMIR_GRPC_PORT = 9095;
+
+/**
+ * Ingest storage on the stack's Kafka: distributors write, ingesters consume, over TLS (the brokers' certificate
+ * verified against the system roots: MSK's are Amazon-issued) with SASL/SCRAM. `${VAR}` is expanded by Mimir
+ * (the chart passes -config.expand-env=true) from the kafka-client Secret, so no credential is in the values.
+ */
+function ingestStorage(kafka: KafkaSettings): Values {
+    return {
+        enabled: true,
+        kafka: {
+            address: `\${${KAFKA_ENV.brokers}}`,
+            topic: KAFKA_TOPICS.mimir,
+            auto_create_topic_enabled: true,
+            auto_create_topic_default_partitions: kafka.partitions,
+            tls_enabled: true,
+            tls_insecure_skip_verify: false,
+            tls_min_version: "VersionTLS12",
+            sasl_mechanism: KAFKA_SASL_MECHANISM,
+            sasl_username: `\${${KAFKA_ENV.username}}`,
+            sasl_password: `\${${KAFKA_ENV.password}}`,
+        },
+    };
+}
+
 /** Memcached caches (prod only): key → memory in MiB. The exporter sidecar runs in every cache pod. */
 const CACHES: Readonly<Record<string, number>> = { "chunks-cache": 2048, "index-cache": 1024, "metadata-cache": 256, "results-cache": 512 };
 
-export function mimirValues(ctx: BackendContext, alertmanagerUrl: string): RenderedRelease {
+export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?: KafkaSettings): RenderedRelease {
     const dev = ctx.environment === "dev";
     const serverName = serviceHost(MIMIR_RELEASE, ctx.namespace);
     const grpcClient = dskitClientTls(serverName);
@@ -48,10 +83,15 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string): Rende
     const structuredConfig: Values = {
         multitenancy_enabled: false,
         usage_stats: { enabled: false },
-        // Classic architecture (the chart's classic-architecture.yaml): no ingest storage, no Kafka.
-        ingest_storage: { enabled: false, kafka: { address: null, topic: null, auto_create_topic_default_partitions: null } },
-        distributor: { remote_timeout: null },
-        ingester: { push_grpc_method_enabled: null, ring: { replication_factor: dev ? 1 : 3 } },
+        ...(kafka
+            // Ingest storage: the chart's defaults for distributor and ingester apply (writes go to Kafka).
+            ? { ingest_storage: ingestStorage(kafka), ingester: { ring: { replication_factor: dev ? 1 : 3 } } }
+            // Classic architecture (the chart's classic-architecture.yaml): no ingest storage, no Kafka.
+            : {
+                ingest_storage: { enabled: false, kafka: { address: null, topic: null, auto_create_topic_default_partitions: null } },
+                distributor: { remote_timeout: null },
+                ingester: { push_grpc_method_enabled: null, ring: { replication_factor: dev ? 1 : 3 } },
+            }),
         store_gateway: { sharding_ring: { replication_factor: dev ? 1 : 3 } },
         common: { storage: { backend: "s3", s3: { endpoint: s3Endpoint(ctx.storage.region), region: ctx.storage.region } } },
         blocks_storage: { backend: "s3", s3: { bucket_name: ctx.storage.buckets["mimir-blocks"] } },
@@ -68,7 +108,13 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string): Rende
         query_scheduler: { grpc_client_config: grpcClient },
         query_frontend: { grpc_client_config: grpcClient },
         querier: { store_gateway_client: grpcClient },
-        ruler: { ruler_client: grpcClient, alertmanager_url: alertmanagerUrl, enable_api: true },
+        ruler: {
+            ruler_client: grpcClient,
+            alertmanager_url: alertmanagerUrl,
+            enable_api: true,
+            // Ingest storage needs the ruler's queries to go through the query-frontend (remote evaluation).
+            ...(kafka ? { query_frontend: { address: `dns:///${serviceHost("mimir-query-frontend", ctx.namespace)}:${MIMIR_GRPC_PORT}`, grpc_client_config: grpcClient } } : {}),
+        },
         memberlist: memberlistTls(serverName),
     };
 
@@ -76,7 +122,7 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string): Rende
         fullnameOverride: MIMIR_RELEASE,
         serviceAccount: serviceAccount("mimir", ctx.identity),
         mimir: { structuredConfig },
-        global: { extraVolumes: [tls.volume], extraVolumeMounts: [tls.mount] },
+        global: { extraVolumes: [tls.volume], extraVolumeMounts: [tls.mount], ...(kafka ? { extraEnv: kafkaEnv(kafka) } : {}) },
         ...Object.fromEntries(COMPONENTS.map(c => [c.key, {
             replicas: replicas(c),
             resources: res(c),

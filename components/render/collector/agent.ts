@@ -5,7 +5,8 @@ import type { MetricsEndpoint, Values } from "../backends/common";
 import { serviceHost } from "../backends/common";
 import {
     AGENT_NAMESPACE, AGENT_RELEASE, BATCH, baseExtensions, clientTls, CollectorContext, COLLECTOR_TLS, fileStorage, GATEWAY_HEADLESS_SERVICE,
-    GATEWAY_RELEASE, memoryLimiter, OTLP_GRPC_PORT, otlpReceiver, OtelConfig, resilience, resourceProcessor, selfScrape, telemetry,
+    GATEWAY_RELEASE, kafkaExporter, memoryLimiter, OTLP_GRPC_PORT, otlpReceiver, OtelConfig, resilience, resourceProcessor, selfScrape,
+    telemetry,
 } from "./otel";
 
 /** Host directory (hostPath) of the agent's log checkpoints and sending queues: they survive pod restarts. */
@@ -115,7 +116,7 @@ export function agentConfig(ctx: CollectorContext): OtelConfig {
             resource: resourceProcessor(ctx),
             batch: { ...BATCH },
         },
-        exporters: {
+        exporters: ctx.kafka ? { kafka: kafkaExporter(storage, 2000) } : {
             // Spans of one trace all reach the same gateway pod, so its tail sampling sees whole traces.
             loadbalancing: {
                 routing_key: "traceID",
@@ -145,9 +146,9 @@ export function agentConfig(ctx: CollectorContext): OtelConfig {
             extensions: ["health_check", "pprof", "zpages", storage],
             telemetry: telemetry(),
             pipelines: {
-                traces: { receivers: ["otlp"], processors: common, exporters: ["loadbalancing"] },
-                metrics: { receivers: ["otlp", "hostmetrics", "kubeletstats", "prometheus"], processors: common, exporters: ["otlp/gateway"] },
-                logs: { receivers: ["otlp", "file_log"], processors: common, exporters: ["otlp/gateway"] },
+                traces: { receivers: ["otlp"], processors: common, exporters: [ctx.kafka ? "kafka" : "loadbalancing"] },
+                metrics: { receivers: ["otlp", "hostmetrics", "kubeletstats", "prometheus"], processors: common, exporters: [ctx.kafka ? "kafka" : "otlp/gateway"] },
+                logs: { receivers: ["otlp", "file_log"], processors: common, exporters: [ctx.kafka ? "kafka" : "otlp/gateway"] },
             },
         },
     };

@@ -6,8 +6,8 @@ import { lokiEndpoints } from "../backends/loki";
 import { mimirEndpoints } from "../backends/mimir";
 import { tempoEndpoints } from "../backends/tempo";
 import {
-    BATCH, baseExtensions, clientTls, CollectorContext, fileStorage, GATEWAY_RELEASE, memoryLimiter, otlpReceiver, OtelConfig, resilience,
-    SamplingSettings, selfScrape, telemetry,
+    BATCH, baseExtensions, clientTls, CollectorContext, fileStorage, GATEWAY_RELEASE, kafkaReceiver, memoryLimiter, otlpReceiver, OtelConfig,
+    resilience, SamplingSettings, selfScrape, telemetry,
 } from "./otel";
 import { remoteWriteExporter, remoteWriteExporterId } from "./remote-write";
 
@@ -88,10 +88,14 @@ export function gatewayConfig(ctx: CollectorContext): OtelConfig {
     const remote = Object.fromEntries(s.remoteWrite.map(t => [remoteWriteExporterId(t), remoteWriteExporter(t, GATEWAY_QUEUE_DIR)]));
     const redact = ["attributes/redact", "redaction/cards", "redaction/emails"];
     const cardinality = s.droppedMetricAttributes.length > 0;
+    const input = ctx.kafka ? ["kafka", "otlp"] : ["otlp"];
     return {
         extensions: { ...baseExtensions(), [storage]: fileStorage(GATEWAY_QUEUE_DIR) },
         receivers: {
+            // OTLP with client certificates: from the agents, or with Kafka only metrics and logs (traces must come
+            // through the trace-ID-keyed topic), e.g. from collectors outside the cluster.
             otlp: otlpReceiver(false),
+            ...(ctx.kafka ? { kafka: kafkaReceiver() } : {}),
             "prometheus/self": { config: { scrape_configs: [selfScrape(GATEWAY_RELEASE)] } },
         },
         processors: {
@@ -124,13 +128,13 @@ export function gatewayConfig(ctx: CollectorContext): OtelConfig {
             extensions: ["health_check", "pprof", "zpages", storage],
             telemetry: telemetry(),
             pipelines: {
-                traces: { receivers: ["otlp"], processors: ["memory_limiter", "filter/probes", "tail_sampling", ...redact, "batch"], exporters: ["otlp/tempo"] },
+                traces: { receivers: [input[0]], processors: ["memory_limiter", "filter/probes", "tail_sampling", ...redact, "batch"], exporters: ["otlp/tempo"] },
                 metrics: {
-                    receivers: ["otlp", "prometheus/self"],
+                    receivers: [...input, "prometheus/self"],
                     processors: ["memory_limiter", ...redact, ...(cardinality ? ["attributes/cardinality"] : []), "batch"],
                     exporters: ["otlphttp/mimir", ...Object.keys(remote)],
                 },
-                logs: { receivers: ["otlp"], processors: ["memory_limiter", ...redact, "batch"], exporters: ["otlphttp/loki"] },
+                logs: { receivers: input, processors: ["memory_limiter", ...redact, "batch"], exporters: ["otlphttp/loki"] },
             },
         },
     };

@@ -13,6 +13,7 @@ export function collectorContext(i: BackendBase): CollectorContext {
         namespace: i.namespace,
         settings: i.collector,
         metrics: renderBackends(placeholderInput(i)).flatMap(r => r.metrics),
+        kafka: i.kafka,
     };
 }
 

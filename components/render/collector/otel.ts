@@ -2,6 +2,9 @@
 // every hop uses, and the settings both collectors share. Pure: no provider SDK, no Outputs.
 import type { Environment } from "../../config";
 import type { MetricsEndpoint, Values } from "../backends/common";
+import {
+    COLLECTOR_MAX_MESSAGE_BYTES, KAFKA_CONSUMER_GROUP, KAFKA_ENV, KAFKA_SASL_MECHANISM, KAFKA_TOPICS, KafkaSettings,
+} from "../kafka";
 
 /** A collector config file (`--config`), exactly as the collector reads it. */
 export interface OtelConfig {
@@ -108,6 +111,8 @@ export interface CollectorContext {
     readonly settings: CollectorSettings;
     /** The backends' metrics endpoints, scraped by the agent on the node each pod runs on. */
     readonly metrics: readonly MetricsEndpoint[];
+    /** Kafka between the agents and the gateway; absent: the agents send to the gateway directly. */
+    readonly kafka?: KafkaSettings;
 }
 
 /** Client TLS of an outgoing hop: the collector's client certificate, the server verified against the stack CA. */
@@ -197,3 +202,57 @@ export function resourceProcessor(ctx: CollectorContext): Values {
 }
 
 export const BATCH = { send_batch_size: 8192, send_batch_max_size: 10000, timeout: "5s" } as const;
+
+/**
+ * How a collector reaches Kafka: the brokers and SCRAM credentials from the kafka-client Secret's environment
+ * variables (`brokers` is a whole-value reference, which the collector parses as a YAML list), TLS verified against
+ * the system roots (MSK's certificates are Amazon-issued), never plaintext.
+ */
+function kafkaClient(): Values {
+    return {
+        brokers: `\${env:${KAFKA_ENV.brokersList}}`,
+        protocol_version: "3.9.0",
+        tls: { insecure: false, insecure_skip_verify: false, min_version: "1.2" },
+        auth: { sasl: { mechanism: KAFKA_SASL_MECHANISM, username: `\${env:${KAFKA_ENV.username}}`, password: `\${env:${KAFKA_ENV.password}}` } },
+    };
+}
+
+const topics = (pick: (topic: string) => Values) => ({
+    traces: pick(KAFKA_TOPICS.traces), metrics: pick(KAFKA_TOPICS.metrics), logs: pick(KAFKA_TOPICS.logs),
+});
+
+/**
+ * The agents' Kafka exporter, one topic per signal. Spans are keyed by trace ID, so all spans of a trace land in
+ * one partition and reach the one gateway pod that consumes it; every replica acknowledges each write.
+ */
+export function kafkaExporter(storage: string, queueSize: number): Values {
+    return {
+        ...kafkaClient(),
+        client_id: "otel-agent",
+        ...topics(topic => ({ topic, encoding: "otlp_proto" })),
+        partition_traces_by_id: true,
+        partition_metrics_by_resource_attributes: true,
+        partition_logs_by_resource_attributes: true,
+        producer: { required_acks: -1, compression: "zstd", max_message_bytes: COLLECTOR_MAX_MESSAGE_BYTES, allow_auto_topic_creation: true },
+        timeout: "10s",
+        ...resilience(storage, queueSize),
+    };
+}
+
+/**
+ * The gateway's Kafka receiver: the gateway pods share one consumer group, start from the oldest record a new
+ * group has not seen, and mark a record only after the pipeline accepted it (at-least-once into the persistent
+ * queues), backing off instead of skipping when the pipeline refuses.
+ */
+export function kafkaReceiver(): Values {
+    return {
+        ...kafkaClient(),
+        client_id: "otel-gateway",
+        group_id: KAFKA_CONSUMER_GROUP,
+        ...topics(topic => ({ topics: [topic], encoding: "otlp_proto" })),
+        initial_offset: "earliest",
+        message_marking: { after: true, on_error: false, on_permanent_error: true },
+        error_backoff: { enabled: true, initial_interval: "1s", max_interval: "30s", max_elapsed_time: "0s" },
+        max_fetch_size: COLLECTOR_MAX_MESSAGE_BYTES,
+    };
+}

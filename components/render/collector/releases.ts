@@ -4,6 +4,7 @@
 // runs is exactly the rendered one (no chart defaults or presets merged in).
 import type { RenderedRelease, ResourceSpec, Values, Workload } from "../backends/common";
 import { CHARTS, resources, tlsVolume } from "../backends/common";
+import { kafkaEnv, KafkaSettings } from "../kafka";
 import { AGENT_STATE_DIR, agentConfig, HOSTFS } from "./agent";
 import { GATEWAY_QUEUE_DIR, gatewayConfig } from "./gateway";
 import {
@@ -40,7 +41,7 @@ const image = { repository: COLLECTOR_IMAGE.repository, tag: COLLECTOR_IMAGE.tag
 const restricted = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
 
 /** Values both releases share: the mode, names, the pinned image, the config, resources and GOMEMLIMIT from the limit. */
-function collectorValues(mode: "daemonset" | "statefulset", release: string, config: OtelConfig, res: ResourceSpec, memoryLimitMiB: number): Values {
+function collectorValues(mode: "daemonset" | "statefulset", release: string, config: OtelConfig, res: ResourceSpec, memoryLimitMiB: number, kafka?: KafkaSettings): Values {
     return {
         mode,
         fullnameOverride: release,
@@ -50,7 +51,8 @@ function collectorValues(mode: "daemonset" | "statefulset", release: string, con
         resources: res,
         // GOMEMLIMIT set here rather than by the chart (useGOMEMLIMIT), from the same limit as memory_limiter.
         useGOMEMLIMIT: false,
-        extraEnvs: [{ name: "GOMEMLIMIT", value: goMemLimit(memoryLimitMiB) }],
+        // With Kafka, its brokers and SCRAM credentials come from the kafka-client Secret.
+        extraEnvs: [{ name: "GOMEMLIMIT", value: goMemLimit(memoryLimitMiB) }, ...(kafka ? kafkaEnv(kafka) : [])],
         // Our configs already use the new component names, so the chart's rewrite leaves them as they are.
         rewriteDeprecatedComponentNames: true,
     };
@@ -77,7 +79,7 @@ export function agentRelease(ctx: CollectorContext): RenderedCollector {
     ];
     const read = ["get", "list", "watch"];
     const values: Values = {
-        ...collectorValues("daemonset", AGENT_RELEASE, config, res, ctx.settings.agent.memoryLimitMiB),
+        ...collectorValues("daemonset", AGENT_RELEASE, config, res, ctx.settings.agent.memoryLimitMiB, ctx.kafka),
         serviceAccount: { create: true, name: AGENT_RELEASE },
         clusterRole: {
             create: true,
@@ -118,7 +120,7 @@ export function gatewayRelease(ctx: CollectorContext): RenderedCollector {
     const res = collectorResources(dev ? 200 : 500, g.memoryLimitMiB, 2000);
     const tls = tlsVolume(GATEWAY_RELEASE, COLLECTOR_TLS_DIR);
     const values: Values = {
-        ...collectorValues("statefulset", GATEWAY_RELEASE, config, res, g.memoryLimitMiB),
+        ...collectorValues("statefulset", GATEWAY_RELEASE, config, res, g.memoryLimitMiB, ctx.kafka),
         serviceAccount: { create: true, name: GATEWAY_RELEASE, automountServiceAccountToken: false },
         ports: ports(false),
         replicaCount: g.minReplicas,

@@ -11,7 +11,7 @@ export interface ValidateOptions {
 }
 
 /** Exporter types that send over the network, and so need TLS, a queue and retries. */
-const NETWORK_EXPORTERS = ["otlp", "otlphttp", "loadbalancing", "prometheusremotewrite"];
+const NETWORK_EXPORTERS = ["otlp", "otlphttp", "loadbalancing", "prometheusremotewrite", "kafka"];
 const SECTIONS = ["receivers", "processors", "exporters", "connectors"] as const;
 
 type Values = Record<string, unknown>;
@@ -78,6 +78,10 @@ export function validateCollectorConfig(role: CollectorRole, c: OtelConfig, opts
         if (typeof value === "string" && value.includes("{{")) add(`${path} contains "{{", which the chart's tpl would evaluate`);
     }
     for (const [id, r] of Object.entries(c.receivers ?? {})) {
+        if (typeOf(id) === "kafka") {
+            if (!isObject(r.tls)) add(`receiver ${id} must reach the brokers over TLS (a tls block; without one the client speaks plaintext)`);
+            if (typeof r.group_id !== "string" || r.group_id === "") add(`receiver ${id} needs a group_id: the gateway pods must share the partitions, not each read every record`);
+        }
         if (typeOf(id) !== "otlp") continue;
         for (const [proto, cfg] of Object.entries((r.protocols ?? {}) as Record<string, Record<string, unknown> | null>)) {
             const tls = cfg?.tls as Record<string, unknown> | undefined;
@@ -93,6 +97,7 @@ export function validateCollectorConfig(role: CollectorRole, c: OtelConfig, opts
         const grpcTls = type === "otlp" ? e.tls : type === "loadbalancing" ? (e.protocol as { otlp?: Values } | undefined)?.otlp?.tls : undefined;
         if ((type === "otlp" || type === "loadbalancing") && !(grpcTls as Values | undefined)?.ca_file) add(`exporter ${id} must verify the server against the stack CA (tls.ca_file)`);
         if (type === "otlphttp" && endpoint?.startsWith("https://") && !(e.tls as Values | undefined)?.ca_file) add(`exporter ${id} must verify the server against the stack CA (tls.ca_file)`);
+        if (type === "kafka" && !isObject(e.tls)) add(`exporter ${id} must reach the brokers over TLS (a tls block; without one the client speaks plaintext)`);
 
         // A queue and retries; persistent where the exporter supports it.
         const retry = e.retry_on_failure as Values | undefined;
@@ -119,8 +124,9 @@ export function validateCollectorConfig(role: CollectorRole, c: OtelConfig, opts
 }
 
 /**
- * Problems of the agent/gateway pair: each config's own, plus tail sampling only behind trace-ID load balancing:
- * every agent traces pipeline that reaches the gateway does so through `loadbalancing` with `routing_key: traceID`.
+ * Problems of the agent/gateway pair: each config's own, plus tail sampling only where a gateway pod sees whole
+ * traces: every agent traces pipeline sends through `loadbalancing` with `routing_key: traceID`, or through Kafka
+ * keyed by trace ID (`partition_traces_by_id`) to a consumer group, so one pod reads each partition.
  */
 export function validateCollectors(pair: { agent: OtelConfig; gateway: OtelConfig }, opts: ValidateOptions = {}): string[] {
     const problems = [...validateCollectorConfig("agent", pair.agent, opts), ...validateCollectorConfig("gateway", pair.gateway, opts)];
@@ -130,8 +136,11 @@ export function validateCollectors(pair: { agent: OtelConfig; gateway: OtelConfi
         if (typeOf(name) !== "traces") continue;
         for (const id of p.exporters ?? []) {
             const e = pair.agent.exporters?.[id] as Values | undefined;
-            if (typeOf(id) !== "loadbalancing") problems.push(`agent: pipeline ${name} sends traces through ${id}; the gateway's tail_sampling needs them through loadbalancing`);
-            else if (e?.routing_key !== "traceID") problems.push(`agent: exporter ${id} must route by traceID (routing_key: traceID) for the gateway's tail_sampling`);
+            if (typeOf(id) === "kafka") {
+                if (e?.partition_traces_by_id !== true) problems.push(`agent: exporter ${id} must key spans by trace ID (partition_traces_by_id: true) for the gateway's tail_sampling`);
+            } else if (typeOf(id) !== "loadbalancing") {
+                problems.push(`agent: pipeline ${name} sends traces through ${id}; the gateway's tail_sampling needs them through loadbalancing or Kafka keyed by trace ID`);
+            } else if (e?.routing_key !== "traceID") problems.push(`agent: exporter ${id} must route by traceID (routing_key: traceID) for the gateway's tail_sampling`);
         }
     }
     return problems;
