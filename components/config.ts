@@ -737,12 +737,13 @@ function parseKafka(
         const raw = json(key, "array") as unknown[] | undefined;
         if (raw === undefined) { c.add(key, undefined, `required for kafka ${mode}`, allowed); return []; }
         const out: string[] = [];
+        let bad = false;
         for (const x of raw) {
-            if (typeof x !== "string" || !item.test(x)) c.add(key, x, `not ${what}`, allowed);
-            else if (out.includes(x)) c.add(key, x, "listed twice", "each entry once");
+            if (typeof x !== "string" || !item.test(x)) { c.add(key, x, `not ${what}`, allowed); bad = true; }
+            else if (out.includes(x)) { c.add(key, x, "listed twice", "each entry once"); bad = true; }
             else out.push(x);
         }
-        if (out.length > 0 && (out.length < min || out.length > max)) c.add(key, out, `${out.length} given`, `${min} to ${max} entries: ${allowed}`);
+        if (!bad && (out.length < min || out.length > max)) c.add(key, out, `${out.length} given`, `${min} to ${max} entries: ${allowed}`);
         return out;
     };
 
