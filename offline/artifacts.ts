@@ -17,10 +17,10 @@ export type Extractor = (run: EngineResult) => Artifact[];
 
 const json = (value: unknown) => JSON.stringify(value, null, 2) + "\n";
 
-/** `resources.json`: every resource as `{ type, name, parent, inputs }`. */
+/** `resources.json`: every resource as `{ type, name, parent, id (custom resources), inputs }`. */
 export const resourcesJson: Extractor = run => [{
     path: "resources.json",
-    content: json(run.resources.map(r => ({ type: r.type, name: r.name, parent: r.parent, inputs: r.inputs }))),
+    content: json(run.resources.map(r => ({ type: r.type, name: r.name, parent: r.parent, ...(r.id !== undefined ? { id: r.id } : {}), inputs: r.inputs }))),
 }];
 
 /** `graph.mmd`: a mermaid flowchart of components and their children. */

@@ -16,6 +16,8 @@ export interface RenderedResource {
     readonly parent: string | null;
     readonly inputs: Record<string, unknown>;
     readonly custom: boolean;
+    /** The id the (mock) provider gave a custom resource; what other resources' inputs refer to. */
+    readonly id?: string;
 }
 
 export interface EngineResult {
@@ -88,7 +90,7 @@ export async function runProgram(files: StackFiles, program: Program): Promise<E
         if (seen.has(key)) throw new Error(`duplicate resource ${key}: the real engine would reject this program`);
         seen.add(key);
         const inputs = maskSecrets(r.inputs, secretValues) as Record<string, unknown>;
-        resources.push({ type: r.type, name: r.name, parent: parents.get(key) ?? null, inputs, custom: r.custom });
+        resources.push({ type: r.type, name: r.name, parent: parents.get(key) ?? null, inputs, custom: r.custom, ...(r.custom ? { id: r.id } : {}) });
     }
     const returned = (outputs ?? {}) as Record<string, unknown>;
     const plainOutputs = Object.fromEntries(Object.entries(returned).filter(([, v]) => v !== undefined && !pulumi.Output.isInstance(v)));

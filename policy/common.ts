@@ -1,0 +1,39 @@
+// What every policy file shares: the resource types it reads, walking Helm values, and Kubernetes quantities.
+// Policies read resource types as strings so the pack needs no provider SDK.
+
+export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+export const COLLECTOR_CHART = "opentelemetry-collector";
+
+export type Values = Record<string, unknown>;
+export const isObject = (v: unknown): v is Values => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Every (path, key, value) of a nested value. */
+export function* walk(value: unknown, at = ""): Generator<[string, string, unknown]> {
+    if (Array.isArray(value)) {
+        for (const [i, v] of value.entries()) yield* walk(v, `${at}[${i}]`);
+    } else if (isObject(value)) {
+        for (const [k, v] of Object.entries(value)) {
+            const path = at ? `${at}.${k}` : k;
+            yield [path, k, v];
+            yield* walk(v, path);
+        }
+    }
+}
+
+/** The chart, version and values of a Helm release's props. */
+export function release(props: Values): { name: string; chart: string; version: string; values: Values } {
+    return {
+        name: String(props.name ?? ""),
+        chart: String(props.chart ?? ""),
+        version: String(props.version ?? ""),
+        values: isObject(props.values) ? props.values : {},
+    };
+}
+
+/** A Kubernetes memory quantity in MiB (`512Mi`, `2Gi`, `1073741824`); undefined when unparsable. */
+export function memoryMiB(q: unknown): number | undefined {
+    const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(q ?? ""));
+    if (!m) return undefined;
+    const factor: Record<string, number> = { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024, k: 1000 / 1048576, M: 1e6 / 1048576, G: 1e9 / 1048576, T: 1e12 / 1048576 };
+    return Number(m[1]) * (m[2] ? factor[m[2]] : 1 / 1048576);
+}

@@ -1,0 +1,68 @@
+// Hygiene: charts pinned to an exact version, no deprecated chart or component, no plaintext secret in values.
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import { HELM_RELEASE, isObject, release, walk } from "./common";
+
+const EXACT_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+
+export const chartPinned: ResourceValidationPolicy = {
+    name: "hygiene-helm-chart-pinned",
+    description: "Every Helm release pins an exact chart version from an explicit repository.",
+    enforcementLevel: "advisory",
+    validateResource: (args, reportViolation) => {
+        if (args.type !== HELM_RELEASE) return;
+        const r = release(args.props);
+        if (!EXACT_VERSION.test(r.version)) reportViolation(`release ${r.name}: chart ${r.chart} version "${r.version}" is not exact; pin a version such as 1.2.3 (no ranges, no latest).`);
+        const repo = (args.props.repositoryOpts as { repo?: unknown } | undefined)?.repo;
+        if (typeof repo !== "string" || !repo.startsWith("https://")) reportViolation(`release ${r.name}: no https chart repository; set repositoryOpts.repo to the chart's https repository.`);
+    },
+};
+
+/** Charts and components that reached end of life, with what replaces them. */
+const DEPRECATED: Readonly<Record<string, string>> = {
+    "lgtm-distributed": "the separate loki, tempo-distributed, mimir-distributed and grafana charts",
+    "loki-distributed": "the loki chart (distributed mode)",
+    promtail: "the OpenTelemetry Collector's filelog receiver (Promtail reached end of life in 2026-03)",
+    "grafana-agent": "the OpenTelemetry Collector or Grafana Alloy",
+    "grafana-agent-operator": "the OpenTelemetry Collector or Grafana Alloy",
+};
+
+export const noDeprecated: ResourceValidationPolicy = {
+    name: "hygiene-helm-no-deprecated",
+    description: "No deprecated chart (lgtm-distributed, loki-distributed, Promtail, Grafana Agent) and no deprecated component enabled inside a chart.",
+    enforcementLevel: "advisory",
+    validateResource: (args, reportViolation) => {
+        if (args.type !== HELM_RELEASE) return;
+        const r = release(args.props);
+        if (DEPRECATED[r.chart]) reportViolation(`release ${r.name}: chart ${r.chart} is deprecated; use ${DEPRECATED[r.chart]}.`);
+        for (const [path, key, value] of walk(r.values)) {
+            const component = key === "grafanaAgent" ? "grafana-agent" : key;
+            if (DEPRECATED[component] && isObject(value) && value.enabled === true) {
+                reportViolation(`release ${r.name}: ${path} enables ${component}, which is deprecated; disable it and use ${DEPRECATED[component]}.`);
+            }
+        }
+    },
+};
+
+/** Keys that hold a credential. */
+const CREDENTIAL_KEY = /(password|passwd|secret|token|api[-_]?key|apikey|credentials?|private[-_]?key|routing[-_]?key|webhook[-_]?url)$/i;
+/** Keys that name where a credential lives rather than holding it. */
+const REFERENCE_KEY = /^(existing[-_]?secret|secret[-_]?name|secret[-_]?key|password[-_]?key|user[-_]?key|.*[-_]?file|.*[-_]?path|secretKeyRef|secretRef|.*(Key|Name))$/i;
+/** Values that reference a credential instead of holding it. */
+const REFERENCE_VALUE = /^(\$\{[^}]+\}|\$__file\{[^}]+\}|\$__env\{[^}]+\}|\[secret\]|\/.+)$/;
+
+export const noPlaintextSecret: ResourceValidationPolicy = {
+    name: "hygiene-helm-no-plaintext-secret",
+    description: "No credential in plain text in any Helm value: credentials come from Secrets, mounted files or environment references.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        if (args.type !== HELM_RELEASE) return;
+        const r = release(args.props);
+        for (const [path, key, value] of walk(r.values)) {
+            if (typeof value !== "string" || value === "" || !CREDENTIAL_KEY.test(key) || REFERENCE_KEY.test(key)) continue;
+            if (REFERENCE_VALUE.test(value)) continue;
+            reportViolation(`release ${r.name}: ${path} holds a credential in plain text; put it in a Kubernetes Secret and reference it (existingSecret, a *_file setting, or an environment variable).`);
+        }
+    },
+};
+
+export const hygienePolicies = [chartPinned, noDeprecated, noPlaintextSecret];

@@ -1,0 +1,129 @@
+// TLS and network exposure: hardened buckets, encrypted volumes, IMDSv2, no admin port open to the internet,
+// collector configs that verify every peer.
+import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { COLLECTOR_CHART, HELM_RELEASE, isObject, release, Values, walk } from "./common";
+
+const BUCKET = "aws:s3/bucket:Bucket";
+
+/** Does a bucket policy document deny every request without TLS? */
+function deniesPlainHttp(policy: unknown): boolean {
+    let doc: unknown = policy;
+    if (typeof policy === "string") {
+        try { doc = JSON.parse(policy); } catch { return false; }
+    }
+    const statements = (isObject(doc) ? doc.Statement : undefined) as Values[] | undefined;
+    return (statements ?? []).some(s => s.Effect === "Deny" && JSON.stringify(s.Condition ?? {}).includes('"aws:SecureTransport":"false"'));
+}
+
+export const bucketHardened: StackValidationPolicy = {
+    name: "tls-s3-bucket-hardened",
+    description: "Every S3 bucket has server-side encryption, a full public access block and a policy denying requests without TLS.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const byBucket = (type: string) => {
+            const map = new Map<string, Values>();
+            for (const r of args.resources) if (r.type === type && typeof r.props.bucket === "string") map.set(r.props.bucket, r.props);
+            return map;
+        };
+        const sse = byBucket("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
+        const pab = byBucket("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
+        const policy = byBucket("aws:s3/bucketPolicy:BucketPolicy");
+        for (const b of args.resources.filter(r => r.type === BUCKET)) {
+            const id = String(b.props.id ?? b.props.bucket ?? b.name);
+            const missing: string[] = [];
+            if (!sse.has(id)) missing.push("a BucketServerSideEncryptionConfiguration");
+            const block = pab.get(id);
+            if (!block || !["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every(k => block[k] === true)) {
+                missing.push("a BucketPublicAccessBlock with all four settings true");
+            }
+            if (!deniesPlainHttp(policy.get(id)?.policy)) missing.push("a BucketPolicy denying aws:SecureTransport false");
+            if (missing.length > 0) reportViolation(`bucket ${b.name}: add ${missing.join(", ")}.`, b.urn);
+        }
+    },
+};
+
+export const volumesEncrypted: ResourceValidationPolicy = {
+    name: "tls-ebs-encrypted",
+    description: "Every EBS volume and instance root volume is encrypted.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        if (args.type === "aws:ebs/volume:Volume" && args.props.encrypted !== true) reportViolation(`volume ${args.name}: set encrypted: true.`);
+        if (args.type === "aws:ec2/instance:Instance") {
+            const root = args.props.rootBlockDevice as Values | undefined;
+            if (root?.encrypted !== true) reportViolation(`instance ${args.name}: set rootBlockDevice.encrypted: true.`);
+            for (const d of (args.props.ebsBlockDevices as Values[] | undefined) ?? []) {
+                if (d.encrypted !== true) reportViolation(`instance ${args.name}: set encrypted: true on EBS device ${String(d.deviceName)}.`);
+            }
+        }
+    },
+};
+
+export const imdsV2: ResourceValidationPolicy = {
+    name: "tls-ec2-imdsv2-required",
+    description: "Every EC2 instance requires IMDSv2 session tokens.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        if (args.type !== "aws:ec2/instance:Instance") return;
+        const md = args.props.metadataOptions as Values | undefined;
+        if (md?.httpTokens !== "required") reportViolation(`instance ${args.name}: set metadataOptions.httpTokens: required (IMDSv2 only).`);
+    },
+};
+
+export const adminPortsClosed: ResourceValidationPolicy = {
+    name: "tls-security-group-admin-ports-closed",
+    description: "No security group rule opens an admin port (SSH, the Kubernetes API, backend admin APIs) to the whole internet.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { adminPorts: { type: "array", items: { type: "integer" }, default: [22, 3389, 6443, 10250, 2379, 9093, 3100, 3200, 8080, 9095] } } },
+    validateResource: (args, reportViolation) => {
+        const { adminPorts } = args.getConfig<{ adminPorts: number[] }>();
+        const rules: Values[] = args.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" ? [args.props]
+            : args.type === "aws:ec2/securityGroup:SecurityGroup" ? ((args.props.ingress as Values[] | undefined) ?? []) : [];
+        for (const rule of rules) {
+            const open = [rule.cidrIpv4, rule.cidrIpv6, ...((rule.cidrBlocks as unknown[]) ?? []), ...((rule.ipv6CidrBlocks as unknown[]) ?? [])]
+                .filter(c => c === "0.0.0.0/0" || c === "::/0");
+            if (open.length === 0) continue;
+            const all = rule.ipProtocol === "-1" || rule.protocol === "-1";
+            const from = Number(rule.fromPort), to = Number(rule.toPort);
+            const hit = adminPorts.filter(p => all || (p >= from && p <= to));
+            if (hit.length > 0) reportViolation(`${args.name}: opens port ${hit.join(", ")} to ${open.join(" and ")}; restrict it to specific CIDRs (adminCidrs).`);
+        }
+    },
+};
+
+/** Exporter endpoints the collectors may reach in plain HTTP (documented gaps): Mimir's distributor. */
+const DEFAULT_PLAINTEXT = ["http://mimir-distributor.observability.svc:8080/otlp"];
+
+export const collectorsVerifyPeers: ResourceValidationPolicy = {
+    name: "tls-collector-configs-verified",
+    description: "Collector configs in Helm releases verify every peer: no insecure TLS, no plaintext endpoint, OTLP receivers require client certificates, Kafka only over TLS.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { plaintextAllowed: { type: "array", items: { type: "string" }, default: DEFAULT_PLAINTEXT } } },
+    validateResource: (args, reportViolation) => {
+        if (args.type !== HELM_RELEASE) return;
+        const r = release(args.props);
+        if (r.chart !== COLLECTOR_CHART) return;
+        const { plaintextAllowed } = args.getConfig<{ plaintextAllowed: string[] }>();
+        const config = isObject(r.values.alternateConfig) ? r.values.alternateConfig : isObject(r.values.config) ? r.values.config : {};
+        for (const [path, key, value] of walk(config)) {
+            if ((key === "insecure" || key === "insecure_skip_verify") && value === true) reportViolation(`release ${r.name}: ${path} is true; remove it and verify the peer against the stack CA.`);
+            if (key === "endpoint" && typeof value === "string" && value.startsWith("http://") && !plaintextAllowed.includes(value)) {
+                reportViolation(`release ${r.name}: ${path} is plaintext (${value}); use https with tls.ca_file.`);
+            }
+        }
+        for (const [id, rec] of Object.entries((config.receivers as Record<string, Values> | undefined) ?? {})) {
+            const type = id.split("/")[0];
+            if (type === "otlp") {
+                for (const [proto, cfg] of Object.entries((rec.protocols as Record<string, Values | null> | undefined) ?? {})) {
+                    const tls = cfg?.tls as Values | undefined;
+                    if (!tls?.cert_file || !tls?.client_ca_file) reportViolation(`release ${r.name}: receiver ${id} ${proto} must serve TLS and require client certificates; set tls.cert_file and tls.client_ca_file.`);
+                }
+            }
+            if (type === "kafka" && !isObject(rec.tls)) reportViolation(`release ${r.name}: receiver ${id} reaches Kafka without TLS; add a tls block.`);
+        }
+        for (const [id, exp] of Object.entries((config.exporters as Record<string, Values> | undefined) ?? {})) {
+            if (id.split("/")[0] === "kafka" && !isObject(exp.tls)) reportViolation(`release ${r.name}: exporter ${id} reaches Kafka without TLS; add a tls block.`);
+        }
+    },
+};
+
+export const tlsPolicies = [bucketHardened, volumesEncrypted, imdsV2, adminPortsClosed, collectorsVerifyPeers];
