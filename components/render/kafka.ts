@@ -91,7 +91,7 @@ export function mskServerProperties(partitions: number, retentionHours: number):
         `replica.fetch.max.bytes=${KAFKA_MAX_MESSAGE_BYTES}`,
         `log.retention.hours=${retentionHours}`,
         "unclean.leader.election.enable=false",
-        // SCRAM users act only within the ACLs; without any ACL, everyone authenticated may use every topic.
+        // No ACLs: every SCRAM-authenticated client may use every topic (there is no unauthenticated listener).
         "allow.everyone.if.no.acl.found=true",
     ].join("\n") + "\n";
 }
