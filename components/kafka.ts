@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { KafkaConfig } from "./config";
-import { KAFKA_SASL_MECHANISM, kafkaSecretData, mskServerProperties, parseBrokerList } from "./render/kafka";
+import { KAFKA_SASL_MECHANISM, KAFKA_SECRET, kafkaSecretData, mskServerProperties, parseBrokerList } from "./render/kafka";
 
 export interface KafkaBufferArgs {
     kafka: KafkaConfig;
@@ -101,4 +102,11 @@ export class KafkaBuffer extends pulumi.ComponentResource {
         this.clientSecretData = pulumi.secret(pulumi.all([this.brokers, password]).apply(([brokers, pw]) => kafkaSecretData(brokers, pw)));
         this.registerOutputs({ brokers: this.brokers });
     }
+}
+
+/** The kafka-client Secret (brokers, password) in one namespace with Kafka clients. */
+export function kafkaClientSecret(
+    name: string, namespace: string, data: pulumi.Output<Record<string, string>>, opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
+    return new k8s.core.v1.Secret(name, { metadata: { name: KAFKA_SECRET, namespace }, stringData: data }, opts);
 }

@@ -6,8 +6,7 @@ import type { BackendRelease } from "./backend-release";
 import { TelemetryBuckets } from "./buckets";
 import { backendBase, StackConfig } from "./config";
 import { Grafana } from "./grafana";
-import { KafkaBuffer } from "./kafka";
-import { KAFKA_SECRET } from "./render/kafka";
+import { KafkaBuffer, kafkaClientSecret } from "./kafka";
 import { ObservabilityHost } from "./host";
 import { Loki } from "./loki";
 import { Mimir } from "./mimir";
@@ -124,10 +123,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         let kafkaSecret: k8s.core.v1.Secret | undefined;
         if (config.kafka) {
             this.kafka = new KafkaBuffer(`${name}-kafka`, { kafka: config.kafka, stack: config.stack }, withAws);
-            kafkaSecret = new k8s.core.v1.Secret(`${name}-kafka-client`, {
-                metadata: { name: KAFKA_SECRET, namespace: NAMESPACE },
-                stringData: this.kafka.clientSecretData,
-            }, { parent: this, provider: this.k8sProvider, dependsOn: [namespace] });
+            kafkaSecret = kafkaClientSecret(`${name}-kafka-client`, NAMESPACE, this.kafka.clientSecretData,
+                { parent: this, provider: this.k8sProvider, dependsOn: [namespace] });
         }
         const kafkaDeps = kafkaSecret ? [kafkaSecret] : [];
         const servers = this.pki.servers;

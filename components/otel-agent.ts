@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BackendRelease, BackendReleaseArgs } from "./backend-release";
 import type { KeyPair } from "./mtls";
 import { AGENT_NAMESPACE, AGENT_RELEASE, OtelConfig } from "./render/collector/otel";
-import { KAFKA_SECRET } from "./render/kafka";
+import { kafkaClientSecret } from "./kafka";
 import { agentServiceSpec, RenderedCollector } from "./render/collector/releases";
 
 export interface OtelAgentArgs extends BackendReleaseArgs {
@@ -35,10 +35,8 @@ export class OtelAgent extends BackendRelease {
             metadata: { name: AGENT_NAMESPACE, labels: { "pod-security.kubernetes.io/enforce": "privileged" } },
         }, { parent: this });
         const secret = this.createTlsSecret(name, AGENT_RELEASE, args, { "client.crt": args.clientTls.certPem, "client.key": args.clientTls.keyPem }, [namespace]);
-        const kafkaSecret = args.kafkaClientSecretData && new k8s.core.v1.Secret(`${name}-kafka-client`, {
-            metadata: { name: KAFKA_SECRET, namespace: AGENT_NAMESPACE },
-            stringData: args.kafkaClientSecretData,
-        }, { parent: this, dependsOn: [namespace] });
+        const kafkaSecret = args.kafkaClientSecretData
+            && kafkaClientSecret(`${name}-kafka-client`, AGENT_NAMESPACE, args.kafkaClientSecretData, { parent: this, dependsOn: [namespace] });
         this.install(name, plan, plan.values, kafkaSecret ? [secret, kafkaSecret] : [secret]);
         this.service = new k8s.core.v1.Service(`${name}-service`, {
             metadata: { name: AGENT_RELEASE, namespace: AGENT_NAMESPACE },

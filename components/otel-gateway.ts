@@ -14,8 +14,9 @@ export interface OtelGatewayArgs extends BackendReleaseArgs {
 
 /**
  * The collector gateway (`opentelemetry-collector` chart as a StatefulSet with an HPA): receives from the agents
- * over mTLS (or consumes their Kafka topics), tail-samples, redacts, and exports to the backends from persistent queues. Adds what the chart's
- * declared keys cannot: the headless Service the agents balance over, and a PodDisruptionBudget.
+ * over mTLS (or consumes their Kafka topics), tail-samples, redacts, and exports to the backends from persistent
+ * queues. Adds what the chart's declared keys cannot: the headless Service the agents balance over (without Kafka),
+ * and a PodDisruptionBudget.
  */
 export class OtelGateway extends BackendRelease {
     /** The collector config the gateway runs (validated). */

@@ -57,6 +57,8 @@ export function agentConfig(ctx: CollectorContext): OtelConfig {
     const storage = "file_storage";
     const queue = () => resilience(storage, 2000);
     const common = ["memory_limiter", "k8s_attributes", "resourcedetection", "resource", "batch"];
+    // With Kafka every signal goes to the brokers; without, traces are balanced by trace ID over the gateway pods.
+    const [traceExporter, otherExporter] = ctx.kafka ? ["kafka", "kafka"] : ["loadbalancing", "otlp/gateway"];
     return {
         extensions: { ...baseExtensions(), [storage]: fileStorage(AGENT_STATE_DIR) },
         receivers: {
@@ -146,9 +148,9 @@ export function agentConfig(ctx: CollectorContext): OtelConfig {
             extensions: ["health_check", "pprof", "zpages", storage],
             telemetry: telemetry(),
             pipelines: {
-                traces: { receivers: ["otlp"], processors: common, exporters: [ctx.kafka ? "kafka" : "loadbalancing"] },
-                metrics: { receivers: ["otlp", "hostmetrics", "kubeletstats", "prometheus"], processors: common, exporters: [ctx.kafka ? "kafka" : "otlp/gateway"] },
-                logs: { receivers: ["otlp", "file_log"], processors: common, exporters: [ctx.kafka ? "kafka" : "otlp/gateway"] },
+                traces: { receivers: ["otlp"], processors: common, exporters: [traceExporter] },
+                metrics: { receivers: ["otlp", "hostmetrics", "kubeletstats", "prometheus"], processors: common, exporters: [otherExporter] },
+                logs: { receivers: ["otlp", "file_log"], processors: common, exporters: [otherExporter] },
             },
         },
     };

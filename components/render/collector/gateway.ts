@@ -88,7 +88,9 @@ export function gatewayConfig(ctx: CollectorContext): OtelConfig {
     const remote = Object.fromEntries(s.remoteWrite.map(t => [remoteWriteExporterId(t), remoteWriteExporter(t, GATEWAY_QUEUE_DIR)]));
     const redact = ["attributes/redact", "redaction/cards", "redaction/emails"];
     const cardinality = s.droppedMetricAttributes.length > 0;
-    const input = ctx.kafka ? ["kafka", "otlp"] : ["otlp"];
+    // Traces only through the trace-ID-keyed topic when Kafka is on; metrics and logs also over OTLP.
+    const traceInput = ctx.kafka ? "kafka" : "otlp";
+    const otherInputs = ctx.kafka ? ["kafka", "otlp"] : ["otlp"];
     return {
         extensions: { ...baseExtensions(), [storage]: fileStorage(GATEWAY_QUEUE_DIR) },
         receivers: {
@@ -128,13 +130,13 @@ export function gatewayConfig(ctx: CollectorContext): OtelConfig {
             extensions: ["health_check", "pprof", "zpages", storage],
             telemetry: telemetry(),
             pipelines: {
-                traces: { receivers: [input[0]], processors: ["memory_limiter", "filter/probes", "tail_sampling", ...redact, "batch"], exporters: ["otlp/tempo"] },
+                traces: { receivers: [traceInput], processors: ["memory_limiter", "filter/probes", "tail_sampling", ...redact, "batch"], exporters: ["otlp/tempo"] },
                 metrics: {
-                    receivers: [...input, "prometheus/self"],
+                    receivers: [...otherInputs, "prometheus/self"],
                     processors: ["memory_limiter", ...redact, ...(cardinality ? ["attributes/cardinality"] : []), "batch"],
                     exporters: ["otlphttp/mimir", ...Object.keys(remote)],
                 },
-                logs: { receivers: input, processors: ["memory_limiter", ...redact, "batch"], exporters: ["otlphttp/loki"] },
+                logs: { receivers: otherInputs, processors: ["memory_limiter", ...redact, "batch"], exporters: ["otlphttp/loki"] },
             },
         },
     };
