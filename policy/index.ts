@@ -1,5 +1,5 @@
 // The CrossGuard pack: `pulumi preview --policy-pack policy`. Constructing it starts the analyzer server.
 import { PolicyPack } from "@pulumi/policy";
-import { policies } from "./policies";
+import { PACK_NAME, policies } from "./policies";
 
-new PolicyPack("observability-stack-policies", { policies });
+new PolicyPack(PACK_NAME, { policies });

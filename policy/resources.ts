@@ -1,7 +1,7 @@
 // Resource limits: every container of every release bounded, the collectors' memory_limiter inside its container,
 // autoscalers bounded.
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { COLLECTOR_CHART, HELM_RELEASE, isObject, memoryMiB, release, Values, walk } from "./common";
+import { COLLECTOR_CHART, HELM_RELEASE, isObject, memoryMiB, release, settings, Values, walk } from "./common";
 
 /** Subtrees of Helm values that hold no container resources (collector configs, PVC templates). */
 const NOT_CONTAINERS = new Set(["alternateConfig", "config", "volumeClaimTemplates"]);
@@ -68,7 +68,7 @@ export const autoscalingBounded: ResourceValidationPolicy = {
     configSchema: { properties: { maxReplicas: { type: "integer", default: 50, minimum: 1 } } },
     validateResource: (args, reportViolation) => {
         if (args.type !== HELM_RELEASE) return;
-        const { maxReplicas } = args.getConfig<{ maxReplicas: number }>();
+        const { maxReplicas } = settings(args, { maxReplicas: 50 });
         const r = release(args.props);
         for (const [path, key, value] of walk(r.values)) {
             if (key !== "autoscaling" || !isObject(value) || value.enabled !== true) continue;

@@ -1,7 +1,8 @@
 // TLS and network exposure: hardened buckets, encrypted volumes, IMDSv2, no admin port open to the internet,
 // collector configs that verify every peer.
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { COLLECTOR_CHART, HELM_RELEASE, isObject, release, Values, walk } from "./common";
+import { backendOf, Server } from "./backends";
+import { COLLECTOR_CHART, HELM_RELEASE, isObject, release, settings, Values, walk } from "./common";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 
@@ -69,13 +70,16 @@ export const imdsV2: ResourceValidationPolicy = {
     },
 };
 
+/** SSH, RDP, the Kubernetes API, kubelet, etcd, and the backends' admin and API ports. */
+const ADMIN_PORTS = [22, 3389, 6443, 10250, 2379, 9093, 3100, 3200, 8080, 9095];
+
 export const adminPortsClosed: ResourceValidationPolicy = {
     name: "tls-security-group-admin-ports-closed",
     description: "No security group rule opens an admin port (SSH, the Kubernetes API, backend admin APIs) to the whole internet.",
     enforcementLevel: "mandatory",
-    configSchema: { properties: { adminPorts: { type: "array", items: { type: "integer" }, default: [22, 3389, 6443, 10250, 2379, 9093, 3100, 3200, 8080, 9095] } } },
+    configSchema: { properties: { adminPorts: { type: "array", items: { type: "integer" }, default: ADMIN_PORTS } } },
     validateResource: (args, reportViolation) => {
-        const { adminPorts } = args.getConfig<{ adminPorts: number[] }>();
+        const { adminPorts } = settings(args, { adminPorts: ADMIN_PORTS });
         const rules: Values[] = args.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" ? [args.props]
             : args.type === "aws:ec2/securityGroup:SecurityGroup" ? ((args.props.ingress as Values[] | undefined) ?? []) : [];
         for (const rule of rules) {
@@ -102,7 +106,7 @@ export const collectorsVerifyPeers: ResourceValidationPolicy = {
         if (args.type !== HELM_RELEASE) return;
         const r = release(args.props);
         if (r.chart !== COLLECTOR_CHART) return;
-        const { plaintextAllowed } = args.getConfig<{ plaintextAllowed: string[] }>();
+        const { plaintextAllowed } = settings(args, { plaintextAllowed: DEFAULT_PLAINTEXT });
         const config = isObject(r.values.alternateConfig) ? r.values.alternateConfig : isObject(r.values.config) ? r.values.config : {};
         for (const [path, key, value] of walk(config)) {
             if ((key === "insecure" || key === "insecure_skip_verify") && value === true) reportViolation(`release ${r.name}: ${path} is true; remove it and verify the peer against the stack CA.`);
@@ -126,4 +130,26 @@ export const collectorsVerifyPeers: ResourceValidationPolicy = {
     },
 };
 
-export const tlsPolicies = [bucketHardened, volumesEncrypted, imdsV2, adminPortsClosed, collectorsVerifyPeers];
+/**
+ * Servers the pinned charts cannot switch to TLS, as `<chart>:<server>` (the README's documented gaps): their probe
+ * values have no `httpGet.scheme`, so an HTTPS server would fail its own readiness probe.
+ */
+const DEFAULT_PLAINTEXT_SERVERS = ["mimir-distributed:http", "tempo:http", "grafana:http", "alertmanager:http"];
+
+export const backendsServeTls: ResourceValidationPolicy = {
+    name: "tls-backend-served-over-tls",
+    description: "Every backend (Loki, Tempo, Mimir, Alertmanager) and Grafana serves its HTTP, gRPC and gossip traffic over TLS.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { plaintextServers: { type: "array", items: { type: "string", pattern: "^[a-z0-9-]+:(http|grpc|gossip)$" }, default: DEFAULT_PLAINTEXT_SERVERS } } },
+    validateResource: (args, reportViolation) => {
+        const b = backendOf(args.type, args.props);
+        if (!b) return;
+        const { plaintextServers } = settings(args, { plaintextServers: DEFAULT_PLAINTEXT_SERVERS });
+        for (const [server, s] of Object.entries(b.servers) as [Server, { tls: boolean; hint: string }][]) {
+            if (s.tls || plaintextServers.includes(`${b.chart}:${server}`)) continue;
+            reportViolation(`release ${b.release}: its ${server} server is plaintext; set ${s.hint} from the release's TLS Secret.`);
+        }
+    },
+};
+
+export const tlsPolicies = [bucketHardened, volumesEncrypted, imdsV2, adminPortsClosed, collectorsVerifyPeers, backendsServeTls];

@@ -4,7 +4,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { policies } from "../policy/policies";
-import { AnalyzedResource, renderedResources, runPolicies, Violation } from "./helpers/policy";
+import { AnalyzedResource, renderedResources, runPolicies, Violation } from "../policy/harness";
 import { renderedStack } from "./helpers/rendered";
 
 type Props = Record<string, any>;
@@ -15,15 +15,16 @@ describe("CrossGuard policy pack", () => {
     before(async () => {
         for (const stack of ["dev", "prod"]) {
             const { outDir } = await renderedStack(stack);
-            stacks[stack] = renderedResources(JSON.parse(fs.readFileSync(path.join(outDir, "resources.json"), "utf8")));
+            stacks[stack] = renderedResources(JSON.parse(fs.readFileSync(path.join(outDir, "resources.json"), "utf8")), stack);
         }
     });
 
     const release = (rs: AnalyzedResource[], name: string) => rs.find(r => r.type === "kubernetes:helm.sh/v3:Release" && r.props.name === name)!.props as Props;
+    const lifecycle = (rs: AnalyzedResource[], bucket: string) => rs.find(r => r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration" && r.name === bucket)!.props as Props;
     const first = (rs: AnalyzedResource[], type: string) => rs.find(r => r.type === type)!.props as Props;
 
     it("both stacks pass every policy", async () => {
-        assert.ok(policies.length >= 11);
+        assert.ok(policies.length >= 16);
         for (const stack of ["dev", "prod"]) {
             assert.ok(stacks[stack].length > 100, `${stack}: the render's resources`);
             assert.deepEqual(await runPolicies(policies, stacks[stack]), [], stack);
@@ -50,6 +51,43 @@ describe("CrossGuard policy pack", () => {
                 edit: rs => { delete release(rs, "otel-gateway").values.alternateConfig.receivers.otlp.protocols.grpc.tls.client_ca_file; } },
             { stack: "prod", what: "Kafka without TLS", policy: "tls-collector-configs-verified", message: /exporter kafka reaches Kafka without TLS/,
                 edit: rs => { delete release(rs, "otel-agent").values.alternateConfig.exporters.kafka.tls; } },
+            { stack: "dev", what: "Loki HTTP without TLS", policy: "tls-backend-served-over-tls", message: /release loki: its http server is plaintext; set loki\.server\.http_tls_config/,
+                edit: rs => { delete release(rs, "loki").values.loki.server.http_tls_config; } },
+            { stack: "prod", what: "Tempo gRPC without a key", policy: "tls-backend-served-over-tls", message: /release tempo: its grpc server is plaintext/,
+                edit: rs => { delete release(rs, "tempo").values.tempo.structuredConfig.server.grpc_tls_config.key_file; } },
+            { stack: "prod", what: "Mimir gossip in plain text", policy: "tls-backend-served-over-tls", message: /release mimir: its gossip server is plaintext; set mimir\.structuredConfig\.memberlist\.tls_enabled/,
+                edit: rs => { release(rs, "mimir").values.mimir.structuredConfig.memberlist.tls_enabled = false; } },
+            { stack: "dev", what: "Alertmanager cluster without TLS", policy: "tls-backend-served-over-tls", message: /release alertmanager: its gossip server is plaintext/,
+                edit: rs => { delete release(rs, "alertmanager").values.extraArgs["cluster.tls-config"]; } },
+            { stack: "dev", what: "Loki without retention", policy: "retention-backend-retention-bounded", message: /release loki: no retention set for logs; set loki\.limits_config\.retention_period/,
+                edit: rs => { delete release(rs, "loki").values.loki.limits_config.retention_period; } },
+            { stack: "prod", what: "Mimir keeping blocks forever", policy: "retention-backend-retention-bounded", message: /compactor_blocks_retention_period is "0s", which keeps metrics forever/,
+                edit: rs => { release(rs, "mimir").values.mimir.structuredConfig.limits.compactor_blocks_retention_period = "0s"; } },
+            { stack: "prod", what: "Tempo beyond the traces bound", policy: "retention-backend-retention-bounded", message: /block_retention is 4800h \(200 days\), outside the traces bounds of 1–180 days/,
+                edit: rs => {
+                    release(rs, "tempo").values.compactor.config.compaction.block_retention = "4800h";
+                    for (const b of ["obs-prod-s3-tempo-traces", "obs-prod-s3-tempo-traces-replica"]) lifecycle(rs, b).rules[0].expiration.days = 207; // the program's expiry follows
+                } },
+            { stack: "dev", what: "Loki compactor retention off", policy: "retention-loki-compactor-enabled", message: /retention_enabled is not true/,
+                edit: rs => { release(rs, "loki").values.loki.compactor.retention_enabled = false; } },
+            { stack: "dev", what: "Loki retention without a delete-request store", policy: "retention-loki-compactor-enabled", message: /delete_request_store is unset/,
+                edit: rs => { delete release(rs, "loki").values.loki.compactor.delete_request_store; } },
+            { stack: "prod", what: "distributed Loki without a compactor", policy: "retention-loki-compactor-enabled", message: /distributed Loki runs no compactor; set compactor\.replicas: 1/,
+                edit: rs => { release(rs, "loki").values.compactor.replicas = 0; } },
+            { stack: "dev", what: "chunks expiring before Loki's retention", policy: "retention-s3-expiry-matches-retention", message: /bucket obs-dev-s3-loki-chunks .*expires objects after 3 days, before the backend's retention of 7 days/,
+                edit: rs => { lifecycle(rs, "obs-dev-s3-loki-chunks").rules[0].expiration.days = 3; } },
+            { stack: "dev", what: "Tempo's retention (in its config string) outgrowing the bucket", policy: "retention-s3-expiry-matches-retention", message: /bucket obs-dev-s3-tempo-traces \(config: storage\.trace\.s3\.bucket of release tempo\) expires objects after 10 days, before the backend's retention of 20 days/,
+                edit: rs => { const v = release(rs, "tempo").values; v.config = v.config.replace("block_retention: 72h", "block_retention: 480h"); } },
+            { stack: "prod", what: "a replica keeping traces far past retention", policy: "retention-s3-expiry-matches-retention", message: /bucket obs-prod-s3-tempo-traces-replica .*after 60 days, more than retention \(14 days\) plus the 14-day margin; set expiration to at most 28 days/,
+                edit: rs => { lifecycle(rs, "obs-prod-s3-tempo-traces-replica").rules[0].expiration.days = 60; } },
+            { stack: "prod", what: "Mimir blocks that never expire", policy: "retention-s3-expiry-matches-retention", message: /bucket obs-prod-s3-mimir-blocks .*never expires metrics; add a lifecycle expiration of 90–104 days/,
+                edit: rs => { const l = lifecycle(rs, "obs-prod-s3-mimir-blocks"); l.rules = l.rules.filter((r: Props) => r.id !== "expire-after-retention"); } },
+            { stack: "dev", what: "ruler rules expiring", policy: "retention-s3-expiry-matches-retention", message: /bucket obs-dev-s3-mimir-ruler \(mimir\.structuredConfig\.ruler_storage\.s3\.bucket_name of release mimir\) holds state, yet expires objects after 30 days/,
+                edit: rs => { lifecycle(rs, "obs-dev-s3-mimir-ruler").rules.push({ id: "x", status: "Enabled", filter: {}, expiration: { days: 30 } }); } },
+            { stack: "dev", what: "Grafana on an ephemeral volume", policy: "retention-state-persistent", message: /release grafana: state is lost on every restart; set persistence\.enabled: true/,
+                edit: rs => { release(rs, "grafana").values.persistence.enabled = false; } },
+            { stack: "prod", what: "Alertmanager silences on an ephemeral volume", policy: "retention-state-persistent", message: /release alertmanager: state is lost/,
+                edit: rs => { release(rs, "alertmanager").values.persistence.enabled = false; } },
             { stack: "prod", what: "container without a memory limit", policy: "resources-helm-release-limits", message: /release loki: .*resources lacks limits\.memory/,
                 edit: rs => { const v = release(rs, "loki").values; delete v.ingester.resources.limits.memory; } },
             { stack: "dev", what: "memory_limiter above the container limit", policy: "resources-collector-memory-limiter", message: /limit_mib 4096 is not below the container's memory limit \(512 MiB\)/,
@@ -70,6 +108,21 @@ describe("CrossGuard policy pack", () => {
             assert.deepEqual([...new Set(violations.map(v => v.policy))], [c.policy], `${c.what}: ${JSON.stringify(violations)}`);
             assert.ok(violations.some(v => c.message.test(v.message)), `${c.what}: ${JSON.stringify(violations)}`);
         }
+    });
+
+    it("pack configuration sets levels and settings the way the analyzer reads them", async () => {
+        // A 3-day margin flags every data bucket of dev (the program adds 7); the levels follow the configuration.
+        const tight = await runPolicies(policies, stacks.dev, { "retention-s3-expiry-matches-retention": { marginDays: 3 } });
+        assert.deepEqual(tight.map(v => v.message.split(" (")[0]), ["bucket obs-dev-s3-loki-chunks", "bucket obs-dev-s3-tempo-traces", "bucket obs-dev-s3-mimir-blocks"]);
+        assert.ok(tight.every(v => v.enforcementLevel === "mandatory" && /plus the 3-day margin/.test(v.message)));
+        const advisory = await runPolicies(policies, stacks.dev, { "retention-s3-expiry-matches-retention": { enforcementLevel: "advisory", marginDays: 3 } });
+        assert.deepEqual(advisory.map(v => v.enforcementLevel), ["advisory", "advisory", "advisory"]);
+        assert.deepEqual(await runPolicies(policies, stacks.dev, { "retention-s3-expiry-matches-retention": { enforcementLevel: "disabled", marginDays: 3 } }), []);
+        // Taking the documented gaps out of the TLS allowance names each plaintext server.
+        const strict = await runPolicies(policies, stacks.prod, { "tls-backend-served-over-tls": { plaintextServers: [] } });
+        assert.deepEqual(strict.map(v => v.message.split(";")[0]).sort(), [
+            "release alertmanager: its http server is plaintext", "release grafana: its http server is plaintext", "release mimir: its http server is plaintext",
+        ]);
     });
 
     it("policy config tunes the rules: a tighter HPA bound flags prod's gateway", async () => {
