@@ -5,6 +5,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { CapacityReport, formatCapacity } from "../components/render/capacity";
+import { policyReport, PolicyReport, renderedResources } from "../policy/harness";
+import { policies } from "../policy/policies";
 import type { EngineResult, RenderedResource } from "./engine";
 
 export interface Artifact {
@@ -148,6 +150,12 @@ export const hostCloudInit: Extractor = run => {
         ];
     });
 };
+
+/** `policy-report.json`: the CrossGuard pack (default configuration) over the resources of `resources.json`. */
+export async function policyReportArtifact(run: EngineResult): Promise<{ artifact: Artifact; report: PolicyReport }> {
+    const report = await policyReport(policies, run.files.stack, renderedResources(run.resources, run.files.stack));
+    return { artifact: { path: "policy-report.json", content: json(report) }, report };
+}
 
 /** Every extractor, in order. */
 export const EXTRACTORS: readonly Extractor[] = [resourcesJson, graphMermaid, summaryMarkdown, hostCloudInit, helmReleases, collectorConfigs];

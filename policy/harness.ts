@@ -105,3 +105,42 @@ export function formatReport(r: PolicyReport): string {
     lines.push(`${r.pack} on ${r.stack}: ${active} policies over ${r.resources} resources; ${r.mandatory} mandatory, ${r.advisory} advisory violations`);
     return lines.join("\n");
 }
+
+export class PackConfigError extends Error {}
+
+const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+/**
+ * A pack configuration file's content (`pulumi preview --policy-pack-config` format: per policy an enforcement
+ * level string, or an object with `enforcementLevel` and settings; `all` sets every policy's level), checked
+ * against the pack: unknown policies, unknown settings and unknown levels fail with what is allowed.
+ */
+export function packConfig(policies: Policies, raw: unknown): PackConfig {
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new PackConfigError("policy config: expected an object keyed by policy name");
+    const byName = new Map(policies.map(p => [p.name, p]));
+    const level = (where: string, v: unknown): EnforcementLevel => {
+        if (!LEVELS.includes(v as EnforcementLevel)) throw new PackConfigError(`policy config ${where}: enforcement level ${JSON.stringify(v)} is not one of ${LEVELS.join(", ")}`);
+        return v as EnforcementLevel;
+    };
+    const out: PackConfig = {};
+    const entries = Object.entries(raw as Record<string, unknown>);
+    const all = entries.find(([k]) => k === "all");
+    if (all) for (const p of policies) out[p.name] = { enforcementLevel: level("all", all[1]) };
+    for (const [name, value] of entries) {
+        if (name === "all") continue;
+        const policy = byName.get(name);
+        if (!policy) throw new PackConfigError(`policy config: no policy ${JSON.stringify(name)}; the pack has ${[...byName.keys()].join(", ")}`);
+        if (typeof value === "string") {
+            out[name] = { ...out[name], enforcementLevel: level(name, value) };
+            continue;
+        }
+        if (typeof value !== "object" || value === null || Array.isArray(value)) throw new PackConfigError(`policy config ${name}: expected a level or an object`);
+        const known = Object.keys(policy.configSchema?.properties ?? {});
+        for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+            if (key === "enforcementLevel") level(name, v);
+            else if (!known.includes(key)) throw new PackConfigError(`policy config ${name}.${key}: unknown setting; ${known.length > 0 ? `allowed: ${known.join(", ")}` : "the policy has no settings"}`);
+        }
+        out[name] = { ...out[name], ...(value as PackConfig[string]) };
+    }
+    return out;
+}

@@ -1,7 +1,7 @@
 // npm run render -- --stack <name> [--out <dir>]
 // Runs the real program offline (Pulumi mocks) for one stack and writes everything it would deploy.
 import * as path from "path";
-import { assertNoSecrets, buildArtifacts, capacityLine, writeArtifacts } from "../offline/artifacts";
+import { assertNoSecrets, buildArtifacts, capacityLine, policyReportArtifact, writeArtifacts } from "../offline/artifacts";
 import { runOffline } from "../offline/engine";
 import { ConfigError } from "../components/config";
 import { StackFileError } from "../offline/stack-files";
@@ -14,10 +14,11 @@ export async function renderStack(stack: string, options: { projectDir?: string;
     const projectDir = options.projectDir ?? PROJECT_DIR;
     const outDir = options.outDir ?? path.join(projectDir, "out", stack);
     const run = await runOffline(projectDir, stack, program);
-    const artifacts = buildArtifacts(run);
+    const { artifact, report } = await policyReportArtifact(run);
+    const artifacts = [...buildArtifacts(run), artifact];
     assertNoSecrets(artifacts, run.secretValues);
     writeArtifacts(outDir, artifacts);
-    return { run, artifacts, outDir };
+    return { run, artifacts, outDir, report };
 }
 
 class UsageError extends Error {}
@@ -38,12 +39,13 @@ function parseArgs(argv: string[]): { stack: string; out?: string; project?: str
 async function main(): Promise<void> {
     const args = parseArgs(process.argv.slice(2));
     const started = Date.now();
-    const { run, artifacts, outDir } = await renderStack(args.stack, {
+    const { run, artifacts, outDir, report } = await renderStack(args.stack, {
         projectDir: args.project && path.resolve(args.project),
         outDir: args.out && path.resolve(args.out),
     });
     console.log(`rendered stack ${args.stack}: ${run.resources.length} resources, ${artifacts.length} files in ${path.relative(process.cwd(), outDir) || "."} (${Date.now() - started} ms)`);
     console.log(`backend requests (${args.stack}): ${capacityLine(run)}`);
+    console.log(`policy pack (${args.stack}): ${report.policies.length} policies, ${report.mandatory} mandatory and ${report.advisory} advisory violations (policy-report.json; npm run policy -- --stack ${args.stack})`);
 }
 
 if (require.main === module) {

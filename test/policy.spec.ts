@@ -1,11 +1,14 @@
 // The CrossGuard pack over both rendered stacks (0 violations), and one mutation per rule that must fail that
 // policy with its message.
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { policies } from "../policy/policies";
 import { AnalyzedResource, renderedResources, runPolicies, Violation } from "../policy/harness";
 import { renderedStack } from "./helpers/rendered";
+import { tempFile } from "./helpers/tools";
+import { main as policyCli } from "../scripts/policy";
 
 type Props = Record<string, any>;
 const clone = <T>(v: T): T => structuredClone(v);
@@ -128,5 +131,59 @@ describe("CrossGuard policy pack", () => {
     it("policy config tunes the rules: a tighter HPA bound flags prod's gateway", async () => {
         const violations = await runPolicies(policies, stacks.prod, { "resources-autoscaling-bounded": { maxReplicas: 5 } });
         assert.deepEqual(violations.map(v => v.message), ["release otel-gateway: autoscaling.maxReplicas is 10; set it to at most 5 (policy config maxReplicas)."]);
+    });
+
+    it("the render writes policy-report.json: every policy, 0 violations", async () => {
+        for (const stack of ["dev", "prod"]) {
+            const { outDir } = await renderedStack(stack);
+            const report = JSON.parse(fs.readFileSync(path.join(outDir, "policy-report.json"), "utf8"));
+            assert.deepEqual(report.policies.map((p: { name: string }) => p.name), policies.map(p => p.name));
+            assert.equal(report.resources, stacks[stack].length);
+            assert.deepEqual([report.mandatory, report.advisory, report.violations], [0, 0, []], stack);
+        }
+    });
+});
+
+describe("npm run policy", () => {
+    let resourcesFile: string;
+    before(async () => {
+        const { outDir } = await renderedStack("dev");
+        const resources = JSON.parse(fs.readFileSync(path.join(outDir, "resources.json"), "utf8"));
+        const volume = resources.find((r: Props) => r.type === "aws:ebs/volume:Volume");
+        volume.inputs.encrypted = false;
+        resourcesFile = tempFile("resources.json", JSON.stringify(resources));
+    });
+
+    it("exits 1 on a mandatory violation of a mutated resources.json, naming the policy and what to change", () => {
+        const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "scripts", "policy.ts"), "--resources", resourcesFile], { encoding: "utf8" });
+        assert.equal(r.status, 1, r.stderr);
+        assert.match(r.stdout, /^MANDATORY tls-ebs-encrypted: volume obs-dev-host-data: set encrypted: true\./m);
+        assert.match(r.stdout, /1 mandatory, 0 advisory violations$/m);
+    });
+
+    it("takes a pack configuration file and refuses a bad one, naming the key and what is allowed", async () => {
+        const log = console.log, error = console.error;
+        const out: string[] = [];
+        console.log = console.error = (m: string) => out.push(m);
+        try {
+            assert.equal(await policyCli(["--resources", resourcesFile, "--config", tempFile("c.json", '{"tls-ebs-encrypted": "advisory"}')]), 0);
+            assert.match(out.join("\n"), /^ADVISORY tls-ebs-encrypted/m);
+            const bad: Array<[string, RegExp]> = [
+                ['{"tls-ebs-encrypt": "advisory"}', /no policy "tls-ebs-encrypt"; the pack has tls-s3-bucket-hardened, /],
+                ['{"retention-s3-expiry-matches-retention": {"margin": 3}}', /retention-s3-expiry-matches-retention\.margin: unknown setting; allowed: marginDays/],
+                ['{"all": "strict"}', /all: enforcement level "strict" is not one of advisory, mandatory, remediate, disabled/],
+            ];
+            for (const [config, message] of bad) {
+                out.length = 0;
+                assert.equal(await policyCli(["--resources", resourcesFile, "--config", tempFile("c.json", config)]), 2, config);
+                assert.match(out.join("\n"), message);
+            }
+            out.length = 0;
+            assert.equal(await policyCli(["--stack"]), 2);
+            assert.match(out.join("\n"), /^bad argument --stack; usage: npm run policy/);
+        } finally {
+            console.log = log;
+            console.error = error;
+        }
     });
 });
