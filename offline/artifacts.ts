@@ -19,10 +19,12 @@ export type Extractor = (run: EngineResult) => Artifact[];
 
 const json = (value: unknown) => JSON.stringify(value, null, 2) + "\n";
 
-/** `resources.json`: every resource as `{ type, name, parent, id (custom resources), inputs }`. */
+/** `resources.json`: every resource as `{ type, name, parent, id (custom resources), provider (explicit ones), inputs }`. */
 export const resourcesJson: Extractor = run => [{
     path: "resources.json",
-    content: json(run.resources.map(r => ({ type: r.type, name: r.name, parent: r.parent, ...(r.id !== undefined ? { id: r.id } : {}), inputs: r.inputs }))),
+    content: json(run.resources.map(r => ({
+        type: r.type, name: r.name, parent: r.parent, ...(r.id !== undefined ? { id: r.id } : {}), ...(r.provider ? { provider: r.provider } : {}), inputs: r.inputs,
+    }))),
 }];
 
 /** `graph.mmd`: a mermaid flowchart of components and their children. */

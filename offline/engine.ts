@@ -18,6 +18,8 @@ export interface RenderedResource {
     readonly custom: boolean;
     /** The id the (mock) provider gave a custom resource; what other resources' inputs refer to. */
     readonly id?: string;
+    /** Name of the explicit provider resource a custom resource uses (default providers are left out). */
+    readonly provider?: string;
 }
 
 export interface EngineResult {
@@ -57,6 +59,13 @@ function collectStrings(value: unknown, into: string[]): void {
     else if (value !== null && typeof value === "object") Object.values(value).forEach(v => collectStrings(v, into));
 }
 
+/** The provider resource's name in a provider reference (`<provider urn>::<provider id>`); default providers give none. */
+function providerName(ref: string): string | undefined {
+    const parts = ref.split("::");
+    const name = parts[parts.length - 2];
+    return name === undefined || name.startsWith("default") ? undefined : name;
+}
+
 /** Runs `program` for one stack of the project in `projectDir`, offline. */
 export async function runOffline(projectDir: string, stack: string, program: Program): Promise<EngineResult> {
     return runProgram(readStackFiles(projectDir, stack), program);
@@ -90,7 +99,11 @@ export async function runProgram(files: StackFiles, program: Program): Promise<E
         if (seen.has(key)) throw new Error(`duplicate resource ${key}: the real engine would reject this program`);
         seen.add(key);
         const inputs = maskSecrets(r.inputs, secretValues) as Record<string, unknown>;
-        resources.push({ type: r.type, name: r.name, parent: parents.get(key) ?? null, inputs, custom: r.custom, ...(r.custom ? { id: r.id } : {}) });
+        const provider = r.provider ? providerName(r.provider) : undefined;
+        resources.push({
+            type: r.type, name: r.name, parent: parents.get(key) ?? null, inputs, custom: r.custom,
+            ...(r.custom ? { id: r.id } : {}), ...(provider ? { provider } : {}),
+        });
     }
     const returned = (outputs ?? {}) as Record<string, unknown>;
     const plainOutputs = Object.fromEntries(Object.entries(returned).filter(([, v]) => v !== undefined && !pulumi.Output.isInstance(v)));

@@ -6,11 +6,20 @@
 import type { EnforcementLevel, Policies, PolicyResource } from "@pulumi/policy";
 import { PACK_NAME } from "./policies";
 
+export interface AnalyzedProvider {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly props: Record<string, unknown>;
+}
+
 export interface AnalyzedResource {
     readonly type: string;
     readonly name: string;
     readonly urn?: string;
     readonly props: Record<string, unknown>;
+    /** The explicit provider the resource uses (its config: region, default tags). */
+    readonly provider?: AnalyzedProvider;
 }
 
 export interface Violation {
@@ -38,10 +47,20 @@ class NotApplicable extends Error {}
 /** The rendered resources' URN (the render records no parent types, so the parent chain is left out). */
 export const urnOf = (stack: string, r: { type: string; name: string }) => `urn:pulumi:${stack}::observability-stack::${r.type}::${r.name}`;
 
-/** The resources of a render (`resources.json`): custom resources with their id and inputs as props; providers left out. */
-export function renderedResources(json: ReadonlyArray<{ type: string; name: string; id?: string; inputs: Record<string, unknown> }>, stack = "stack"): AnalyzedResource[] {
-    return json.filter(r => r.id !== undefined && !r.type.startsWith("pulumi:providers:"))
-        .map(r => ({ type: r.type, name: r.name, urn: urnOf(stack, r), props: { id: r.id, ...r.inputs } }));
+type RenderedJson = ReadonlyArray<{ type: string; name: string; id?: string; provider?: string; inputs: Record<string, unknown> }>;
+
+/**
+ * The resources of a render (`resources.json`): custom resources with their id and inputs as props, each with its
+ * explicit provider's inputs; providers themselves are not analyzed (as under the CLI).
+ */
+export function renderedResources(json: RenderedJson, stack = "stack"): AnalyzedResource[] {
+    const isProvider = (type: string) => type.startsWith("pulumi:providers:");
+    const providers = new Map(json.filter(r => isProvider(r.type))
+        .map(r => [r.name, { type: r.type, name: r.name, urn: urnOf(stack, r), props: r.inputs }]));
+    return json.filter(r => r.id !== undefined && !isProvider(r.type)).map(r => {
+        const provider = r.provider === undefined ? undefined : providers.get(r.provider);
+        return { type: r.type, name: r.name, urn: urnOf(stack, r), props: { id: r.id, ...r.inputs }, ...(provider ? { provider } : {}) };
+    });
 }
 
 const levelOf = (policy: Policies[number], config: PackConfig): EnforcementLevel =>
@@ -65,11 +84,11 @@ export async function runPolicies(policies: Policies, resources: readonly Analyz
             if ("validateResource" in policy && policy.validateResource) {
                 const validate = policy.validateResource as (args: unknown, report: (m: string) => void) => Promise<void> | void;
                 for (const r of resources) {
-                    await validate({ ...common, type: r.type, name: r.name, props: r.props, urn: urn(r), opts: {}, getConfig },
+                    await validate({ ...common, type: r.type, name: r.name, props: r.props, urn: urn(r), opts: {}, getConfig, ...(r.provider ? { provider: r.provider } : {}) },
                         (message: string) => out.push({ policy: policy.name, enforcementLevel, message, urn: urn(r) }));
                 }
             } else if ("validateStack" in policy && policy.validateStack) {
-                const stackResources = resources.map(r => ({ ...common, type: r.type, name: r.name, props: r.props, urn: urn(r), opts: {}, dependencies: [], propertyDependencies: {} })) as unknown as PolicyResource[];
+                const stackResources = resources.map(r => ({ ...common, type: r.type, name: r.name, props: r.props, urn: urn(r), opts: {}, dependencies: [], propertyDependencies: {}, ...(r.provider ? { provider: r.provider } : {}) })) as unknown as PolicyResource[];
                 const validate = policy.validateStack as (args: unknown, report: (m: string, urn?: string) => void) => Promise<void> | void;
                 await validate({ ...common, resources: stackResources, getConfig },
                     (message: string, at?: string) => out.push({ policy: policy.name, enforcementLevel, message, urn: at ?? "" }));

@@ -1,6 +1,6 @@
 // Hygiene: charts pinned to an exact version, no deprecated chart or component, no plaintext secret in values.
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { HELM_RELEASE, isObject, release, walk } from "./common";
+import { at, HELM_RELEASE, isObject, release, settings, Values, walk } from "./common";
 
 const EXACT_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
@@ -65,4 +65,65 @@ export const noPlaintextSecret: ResourceValidationPolicy = {
     },
 };
 
-export const hygienePolicies = [chartPinned, noDeprecated, noPlaintextSecret];
+/** Instance families sized for this platform (Graviton first); the program's defaults are t4g and kafka.m7g. */
+const ALLOWED_INSTANCE_TYPES = ["t4g.*", "t3.*", "m7g.*", "m6g.*", "c7g.*", "r7g.*", "m7i.*", "m6i.*", "kafka.t3.small", "kafka.m7g.*", "kafka.m5.*"];
+
+/** Where each AWS resource that runs on instances names its type(s). */
+const INSTANCE_TYPE_PATHS: Readonly<Record<string, string>> = {
+    "aws:ec2/instance:Instance": "instanceType",
+    "aws:ec2/launchTemplate:LaunchTemplate": "instanceType",
+    "aws:eks/nodeGroup:NodeGroup": "instanceTypes",
+    "aws:msk/cluster:Cluster": "brokerNodeGroupInfo.instanceType",
+};
+
+const matches = (pattern: string, value: string) =>
+    new RegExp(`^${pattern.split("*").map(p => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(value);
+
+export const instanceTypeAllowed: ResourceValidationPolicy = {
+    name: "hygiene-aws-instance-type-allowed",
+    description: "EC2 instances, launch templates, EKS node groups and MSK brokers use an allowed instance type.",
+    enforcementLevel: "advisory",
+    configSchema: { properties: { allowedInstanceTypes: { type: "array", items: { type: "string" }, default: ALLOWED_INSTANCE_TYPES } } },
+    validateResource: (args, reportViolation) => {
+        const path = INSTANCE_TYPE_PATHS[args.type];
+        if (!path) return;
+        const { allowedInstanceTypes } = settings(args, { allowedInstanceTypes: ALLOWED_INSTANCE_TYPES });
+        const value = at(args.props, path);
+        for (const type of (Array.isArray(value) ? value : [value]).filter(v => v !== undefined)) {
+            if (!allowedInstanceTypes.some(p => matches(p, String(type)))) {
+                reportViolation(`${args.name}: ${path} ${String(type)} is not allowed; use one of ${allowedInstanceTypes.join(", ")} (policy config allowedInstanceTypes).`);
+            }
+        }
+    },
+};
+
+const REQUIRED_TAGS = ["team", "cost-center", "managed-by"];
+
+/** The tags of an AWS provider's `defaultTags` (providers' nested inputs may arrive as JSON strings). */
+function defaultTags(provider: { props: Values } | undefined): Values {
+    let dt: unknown = provider?.props.defaultTags;
+    if (typeof dt === "string") {
+        try { dt = JSON.parse(dt); } catch { dt = undefined; }
+    }
+    const tags = at(dt, "tags");
+    return isObject(tags) ? tags : {};
+}
+
+export const requiredTags: ResourceValidationPolicy = {
+    name: "hygiene-aws-required-tags",
+    description: "AWS resources carry the required tags, on the resource or through their provider's default tags.",
+    enforcementLevel: "advisory",
+    configSchema: { properties: { requiredTags: { type: "array", items: { type: "string" }, default: REQUIRED_TAGS } } },
+    validateResource: (args, reportViolation) => {
+        if (!args.type.startsWith("aws:")) return;
+        // Judge resources that take tags, or whose provider sets defaults; others cannot carry any.
+        if (!("tags" in args.props) && !("tagsAll" in args.props) && args.provider === undefined) return;
+        const { requiredTags: required } = settings(args, { requiredTags: REQUIRED_TAGS });
+        const own = at(args.props, "tagsAll") ?? at(args.props, "tags");
+        const tags = { ...defaultTags(args.provider), ...(isObject(own) ? own : {}) };
+        const missing = required.filter(t => tags[t] === undefined || tags[t] === "");
+        if (missing.length > 0) reportViolation(`${args.name}: lacks tag ${missing.join(", ")}; set it in the aws provider's defaultTags (config tags) or on the resource.`);
+    },
+};
+
+export const hygienePolicies = [chartPinned, noDeprecated, noPlaintextSecret, instanceTypeAllowed, requiredTags];

@@ -1,7 +1,7 @@
 // Resource limits: every container of every release bounded, the collectors' memory_limiter inside its container,
 // autoscalers bounded.
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { COLLECTOR_CHART, HELM_RELEASE, isObject, memoryMiB, release, settings, Values, walk } from "./common";
+import { at, COLLECTOR_CHART, HELM_RELEASE, isObject, memoryMiB, release, settings, Values, walk } from "./common";
 
 /** Subtrees of Helm values that hold no container resources (collector configs, PVC templates). */
 const NOT_CONTAINERS = new Set(["alternateConfig", "config", "volumeClaimTemplates"]);
@@ -24,6 +24,14 @@ export function containerResources(values: Values): [string, Values][] {
     return out;
 }
 
+/** Which of CPU and memory requests and limits a container's `resources` lacks. */
+function missingResources(res: unknown): string[] {
+    return ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"].filter(k => {
+        const v = at(res, k);
+        return v === undefined || v === null || v === "";
+    });
+}
+
 export const helmReleaseLimits: ResourceValidationPolicy = {
     name: "resources-helm-release-limits",
     description: "Every container of every Helm release has CPU and memory requests and limits.",
@@ -32,11 +40,36 @@ export const helmReleaseLimits: ResourceValidationPolicy = {
         if (args.type !== HELM_RELEASE) return;
         const r = release(args.props);
         for (const [path, res] of containerResources(r.values)) {
-            const missing = ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"].filter(k => {
-                const [group, key] = k.split(".");
-                return !isObject(res[group]) || (res[group] as Values)[key] === undefined || (res[group] as Values)[key] === "";
-            });
+            const missing = missingResources(res);
             if (missing.length > 0) reportViolation(`release ${r.name}: ${path} lacks ${missing.join(", ")}; set requests and limits for CPU and memory on this container.`);
+        }
+    },
+};
+
+/** Where each Kubernetes workload kind keeps its pod spec. */
+const POD_SPEC: Readonly<Record<string, string>> = {
+    "kubernetes:apps/v1:Deployment": "spec.template.spec",
+    "kubernetes:apps/v1:StatefulSet": "spec.template.spec",
+    "kubernetes:apps/v1:DaemonSet": "spec.template.spec",
+    "kubernetes:apps/v1:ReplicaSet": "spec.template.spec",
+    "kubernetes:batch/v1:Job": "spec.template.spec",
+    "kubernetes:batch/v1:CronJob": "spec.jobTemplate.spec.template.spec",
+    "kubernetes:core/v1:Pod": "spec",
+};
+
+export const workloadLimits: ResourceValidationPolicy = {
+    name: "resources-kubernetes-workload-limits",
+    description: "Every container (and init container) of every Kubernetes workload the program creates has CPU and memory requests and limits.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        const specPath = POD_SPEC[args.type];
+        if (!specPath) return;
+        const spec = at(args.props, specPath);
+        for (const list of ["initContainers", "containers"]) {
+            for (const c of (at(spec, list) as Values[] | undefined) ?? []) {
+                const missing = missingResources(c.resources);
+                if (missing.length > 0) reportViolation(`${args.type.split(":").pop()} ${args.name}: ${list} ${String(c.name)} lacks ${missing.join(", ")}; set ${specPath}.${list}[].resources requests and limits for CPU and memory.`);
+            }
         }
     },
 };
@@ -63,12 +96,17 @@ export const collectorMemoryLimiter: ResourceValidationPolicy = {
 
 export const autoscalingBounded: ResourceValidationPolicy = {
     name: "resources-autoscaling-bounded",
-    description: "Every autoscaler in a Helm release has a maximum, within the configured bound.",
+    description: "Every autoscaler (in a Helm release or a HorizontalPodAutoscaler) has a maximum, within the configured bound.",
     enforcementLevel: "mandatory",
     configSchema: { properties: { maxReplicas: { type: "integer", default: 50, minimum: 1 } } },
     validateResource: (args, reportViolation) => {
-        if (args.type !== HELM_RELEASE) return;
         const { maxReplicas } = settings(args, { maxReplicas: 50 });
+        if (/^kubernetes:autoscaling\/v\d+:HorizontalPodAutoscaler$/.test(args.type)) {
+            const max = Number(at(args.props, "spec.maxReplicas"));
+            if (!(max >= 1 && max <= maxReplicas)) reportViolation(`HorizontalPodAutoscaler ${args.name}: spec.maxReplicas is ${String(at(args.props, "spec.maxReplicas") ?? "unset")}; set it to at most ${maxReplicas} (policy config maxReplicas).`);
+            return;
+        }
+        if (args.type !== HELM_RELEASE) return;
         const r = release(args.props);
         for (const [path, key, value] of walk(r.values)) {
             if (key !== "autoscaling" || !isObject(value) || value.enabled !== true) continue;
@@ -80,4 +118,4 @@ export const autoscalingBounded: ResourceValidationPolicy = {
     },
 };
 
-export const resourcePolicies = [helmReleaseLimits, collectorMemoryLimiter, autoscalingBounded];
+export const resourcePolicies = [helmReleaseLimits, workloadLimits, collectorMemoryLimiter, autoscalingBounded];

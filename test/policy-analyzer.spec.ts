@@ -31,8 +31,11 @@ describe("CrossGuard pack over gRPC (the real analyzer server)", function () {
         return new Promise((ok, fail) => method.call(client, req, (e: grpc.ServiceError | null, r: Res) => (e ? fail(e) : ok(r))));
     }
 
+    const struct = (v: Record<string, unknown>) => Struct.fromJavaScript(v as Record<string, never>);
+    const provider = (r: AnalyzedResource) => r.provider
+        && new pb.AnalyzerProviderResource().setType(r.provider.type).setName(r.provider.name).setUrn(r.provider.urn).setProperties(struct(r.provider.props));
     const asResource = (r: AnalyzedResource) => new pb.AnalyzerResource().setType(r.type).setName(r.name).setUrn(r.urn!)
-        .setProperties(Struct.fromJavaScript(r.props as Record<string, never>)).setOptions(new pb.AnalyzerResourceOptions());
+        .setProperties(struct(r.props)).setOptions(new pb.AnalyzerResourceOptions()).setProvider(provider(r));
 
     /** The diagnostics of a response; `analyzed` is the resource an analyze call was about (the CLI attributes URN-less diagnostics to it). */
     function findings(resp: pb.AnalyzeResponse, analyzed = ""): Finding[] {
@@ -48,7 +51,7 @@ describe("CrossGuard pack over gRPC (the real analyzer server)", function () {
         const out: Finding[] = [];
         for (const r of resources) {
             const req = new pb.AnalyzeRequest().setType(r.type).setName(r.name).setUrn(r.urn!)
-                .setProperties(Struct.fromJavaScript(r.props as Record<string, never>)).setOptions(new pb.AnalyzerResourceOptions());
+                .setProperties(struct(r.props)).setOptions(new pb.AnalyzerResourceOptions()).setProvider(provider(r));
             out.push(...findings(await unary(client.analyze, req), r.urn));
         }
         out.push(...findings(await unary(client.analyzeStack, new pb.AnalyzeStackRequest().setResourcesList(resources.map(asResource)))));
@@ -106,13 +109,16 @@ describe("CrossGuard pack over gRPC (the real analyzer server)", function () {
         tempo.config = tempo.config.replace("block_retention: 72h", "block_retention: 480h");
         release("otel-gateway").values.alternateConfig.exporters["otlp/tempo"].tls.insecure_skip_verify = true;
         delete release("grafana").values.resources.limits;
+        props(r => r.type === "aws:ec2/instance:Instance").instanceType = "p4d.24xlarge";
+        const aws = rs.find(r => r.provider?.type === "pulumi:providers:aws")!.provider!.props;
+        aws.defaultTags = JSON.stringify({ tags: { "managed-by": "pulumi" } }); // team and cost-center gone, for every AWS resource
 
         const got = sorted(await analyzeAll(rs));
         assert.deepEqual(new Set(got.map(f => f.policy)), new Set([
             "tls-ebs-encrypted", "tls-s3-bucket-hardened", "retention-loki-compactor-enabled", "retention-s3-expiry-matches-retention",
-            "tls-collector-configs-verified", "resources-helm-release-limits",
+            "tls-collector-configs-verified", "resources-helm-release-limits", "hygiene-aws-instance-type-allowed", "hygiene-aws-required-tags",
         ]));
-        assert.deepEqual(got.filter(f => f.level !== "mandatory" || !f.urn.startsWith("urn:pulumi:dev::")), []);
+        assert.deepEqual(got.filter(f => f.level !== (f.policy.startsWith("hygiene-") ? "advisory" : "mandatory") || !f.urn.startsWith("urn:pulumi:dev::")), []);
         assert.deepEqual(got, sorted(await harness(rs)));
     });
 

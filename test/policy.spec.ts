@@ -27,7 +27,7 @@ describe("CrossGuard policy pack", () => {
     const first = (rs: AnalyzedResource[], type: string) => rs.find(r => r.type === type)!.props as Props;
 
     it("both stacks pass every policy", async () => {
-        assert.ok(policies.length >= 16);
+        assert.ok(policies.length >= 19);
         for (const stack of ["dev", "prod"]) {
             assert.ok(stacks[stack].length > 100, `${stack}: the render's resources`);
             assert.deepEqual(await runPolicies(policies, stacks[stack]), [], stack);
@@ -97,6 +97,17 @@ describe("CrossGuard policy pack", () => {
                 edit: rs => { release(rs, "otel-agent").values.alternateConfig.processors.memory_limiter.limit_mib = 4096; } },
             { stack: "prod", what: "unbounded gateway HPA", policy: "resources-autoscaling-bounded", message: /autoscaling\.maxReplicas is 500; set it to at most 50/,
                 edit: rs => { release(rs, "otel-gateway").values.autoscaling.maxReplicas = 500; } },
+            { stack: "dev", what: "a GPU host", policy: "hygiene-aws-instance-type-allowed", message: /obs-dev-host-instance: instanceType p4d\.24xlarge is not allowed; use one of t4g\.\*/,
+                edit: rs => { first(rs, "aws:ec2/instance:Instance").instanceType = "p4d.24xlarge"; } },
+            { stack: "prod", what: "oversized Kafka brokers", policy: "hygiene-aws-instance-type-allowed", message: /brokerNodeGroupInfo\.instanceType kafka\.m7i\.48xlarge is not allowed/,
+                edit: rs => { first(rs, "aws:msk/cluster:Cluster").brokerNodeGroupInfo.instanceType = "kafka.m7i.48xlarge"; } },
+            { stack: "prod", what: "the aws provider without a team tag", policy: "hygiene-aws-required-tags", message: /obs-prod-s3-loki-chunks: lacks tag team; set it in the aws provider's defaultTags/,
+                edit: rs => {
+                    const provider = rs.find(r => r.provider?.type === "pulumi:providers:aws")!.provider!.props;
+                    const dt = JSON.parse(provider.defaultTags as string);
+                    delete dt.tags.team;
+                    provider.defaultTags = JSON.stringify(dt);
+                } },
             { stack: "dev", what: "floating chart version", policy: "hygiene-helm-chart-pinned", message: /version "\^18\.0\.0" is not exact/,
                 edit: rs => { release(rs, "loki").version = "^18.0.0"; } },
             { stack: "dev", what: "Promtail enabled inside a chart", policy: "hygiene-helm-no-deprecated", message: /promtail enables promtail, which is deprecated/,
@@ -111,6 +122,25 @@ describe("CrossGuard policy pack", () => {
             assert.deepEqual([...new Set(violations.map(v => v.policy))], [c.policy], `${c.what}: ${JSON.stringify(violations)}`);
             assert.ok(violations.some(v => c.message.test(v.message)), `${c.what}: ${JSON.stringify(violations)}`);
         }
+    });
+
+    it("Kubernetes workloads and autoscalers the program may create directly are bounded too", async () => {
+        const container = (name: string, resources?: Props) => ({ name, image: "busybox:1.37", ...(resources ? { resources } : {}) });
+        const full = { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } };
+        const workloads: AnalyzedResource[] = [
+            { type: "kubernetes:apps/v1:Deployment", name: "ok", props: { spec: { template: { spec: { containers: [container("app", full)] } } } } },
+            { type: "kubernetes:batch/v1:CronJob", name: "cleanup", props: { spec: { jobTemplate: { spec: { template: { spec: {
+                initContainers: [container("wait", { requests: full.requests })], containers: [container("run", full)] } } } } } } },
+            { type: "kubernetes:core/v1:Pod", name: "debug", props: { spec: { containers: [container("shell")] } } },
+            { type: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", name: "fine", props: { spec: { maxReplicas: 10 } } },
+            { type: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", name: "runaway", props: { spec: { maxReplicas: 1000 } } },
+        ];
+        const found = (await runPolicies(policies, workloads)).map(v => `${v.policy}: ${v.message}`);
+        assert.deepEqual(found, [
+            "resources-kubernetes-workload-limits: CronJob cleanup: initContainers wait lacks limits.cpu, limits.memory; set spec.jobTemplate.spec.template.spec.initContainers[].resources requests and limits for CPU and memory.",
+            "resources-kubernetes-workload-limits: Pod debug: containers shell lacks requests.cpu, requests.memory, limits.cpu, limits.memory; set spec.containers[].resources requests and limits for CPU and memory.",
+            "resources-autoscaling-bounded: HorizontalPodAutoscaler runaway: spec.maxReplicas is 1000; set it to at most 50 (policy config maxReplicas).",
+        ]);
     });
 
     it("pack configuration sets levels and settings the way the analyzer reads them", async () => {
