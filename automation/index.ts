@@ -57,13 +57,17 @@ function policyPack(): string {
     return POLICY_PACK;
 }
 
-/** Selects the stack, creating it in the CLI's backend when it does not exist yet. */
-export async function selectStack(opts: DeployOptions): Promise<Stack> {
-    const pulumiCommand = await pulumiCli(opts.pulumiRoot);
+/** Selects the stack with the given CLI, creating it in the CLI's backend when it does not exist yet. */
+function stackWith(pulumiCommand: PulumiCommand, opts: DeployOptions): Promise<Stack> {
     const ws: LocalWorkspaceOptions = { workDir: PROJECT_ROOT, pulumiCommand };
     return opts.inline
         ? LocalWorkspace.createOrSelectStack({ stackName: opts.stack, projectName: PROJECT, program }, ws)
         : LocalWorkspace.createOrSelectStack({ stackName: opts.stack, workDir: PROJECT_ROOT }, { pulumiCommand });
+}
+
+/** Selects the stack, creating it in the CLI's backend when it does not exist yet. */
+export async function selectStack(opts: DeployOptions): Promise<Stack> {
+    return stackWith(await pulumiCli(opts.pulumiRoot), opts);
 }
 
 const output = (opts: DeployOptions) => opts.onOutput ?? ((text: string) => { process.stdout.write(text); });
@@ -76,17 +80,22 @@ function policyOptions(opts: DeployOptions): { policyPacks: string[]; policyPack
     return { policyPacks, policyPackConfigs: [config] };
 }
 
+/** The stack and the policy options, checking the CLI, then the pack, before touching any stack. */
+async function withPolicies(opts: DeployOptions): Promise<[Stack, ReturnType<typeof policyOptions>]> {
+    const cli = await pulumiCli(opts.pulumiRoot);
+    const policies = policyOptions(opts);
+    return [await stackWith(cli, opts), policies];
+}
+
 /** `pulumi preview` with the policy pack. */
 export async function preview(opts: DeployOptions): Promise<PreviewResult> {
-    const policies = policyOptions(opts);
-    const stack = await selectStack(opts);
+    const [stack, policies] = await withPolicies(opts);
     return stack.preview({ ...policies, onOutput: output(opts) });
 }
 
 /** `pulumi up` with the policy pack: a mandatory violation stops the update. */
 export async function up(opts: DeployOptions): Promise<UpResult> {
-    const policies = policyOptions(opts);
-    const stack = await selectStack(opts);
+    const [stack, policies] = await withPolicies(opts);
     return stack.up({ ...policies, onOutput: output(opts) });
 }
 
