@@ -46,6 +46,16 @@ function configString(values: Values): Values {
     }
 }
 
+/** The HTTP and gRPC servers of a dskit server block (`<server>.http_tls_config`), and memberlist gossip when given. */
+function dskitServers(doc: unknown, server: string, memberlist?: string, where = (path: string) => path): Backend["servers"] {
+    const tls = (kind: "http" | "grpc") => ({ tls: servesTls(at(doc, `${server}.${kind}_tls_config`)), hint: `${where(`${server}.${kind}_tls_config`)} (cert_file, key_file)` });
+    return {
+        http: tls("http"),
+        grpc: tls("grpc"),
+        ...(memberlist ? { gossip: { tls: at(doc, `${memberlist}.tls_enabled`) === true, hint: `${where(`${memberlist}.tls_enabled`)}: true` } } : {}),
+    };
+}
+
 const setting = (doc: unknown, path: string, prefix = ""): Setting => ({ path: prefix + path, value: at(doc, path) });
 const present = (...settings: Setting[]) => settings.filter(s => s.value !== undefined && s.value !== null);
 
@@ -68,43 +78,28 @@ const CHARTS: Readonly<Record<string, (v: Values, config: Values) => View>> = {
         retention: present(setting(v, "loki.limits_config.retention_period")),
         retentionHint: "loki.limits_config.retention_period",
         dataBucket: setting(v, "loki.storage.bucketNames.chunks"),
-        servers: {
-            http: { tls: servesTls(at(v, "loki.server.http_tls_config")), hint: "loki.server.http_tls_config (cert_file, key_file)" },
-            grpc: { tls: servesTls(at(v, "loki.server.grpc_tls_config")), hint: "loki.server.grpc_tls_config (cert_file, key_file)" },
-            gossip: { tls: at(v, "loki.structuredConfig.memberlist.tls_enabled") === true, hint: "loki.structuredConfig.memberlist.tls_enabled: true" },
-        },
+        servers: dskitServers(v, "loki.server", "loki.structuredConfig.memberlist"),
     }),
     tempo: (v, config) => ({
         signal: "traces",
         retention: present(setting(config, "compactor.compaction.block_retention", "config: "), setting(v, "tempo.retention")),
         retentionHint: "compactor.compaction.block_retention in config",
         dataBucket: setting(config, "storage.trace.s3.bucket", "config: "),
-        servers: {
-            http: { tls: servesTls(at(config, "server.http_tls_config")), hint: "server.http_tls_config in config" },
-            grpc: { tls: servesTls(at(config, "server.grpc_tls_config")), hint: "server.grpc_tls_config in config" },
-        },
+        servers: dskitServers(config, "server", undefined, path => `${path} in config`),
     }),
     "tempo-distributed": v => ({
         signal: "traces",
         retention: present(setting(v, "compactor.config.compaction.block_retention")),
         retentionHint: "compactor.config.compaction.block_retention",
         dataBucket: setting(v, "storage.trace.s3.bucket"),
-        servers: {
-            http: { tls: servesTls(at(v, "tempo.structuredConfig.server.http_tls_config")), hint: "tempo.structuredConfig.server.http_tls_config" },
-            grpc: { tls: servesTls(at(v, "tempo.structuredConfig.server.grpc_tls_config")), hint: "tempo.structuredConfig.server.grpc_tls_config" },
-            gossip: { tls: at(v, "tempo.structuredConfig.memberlist.tls_enabled") === true, hint: "tempo.structuredConfig.memberlist.tls_enabled: true" },
-        },
+        servers: dskitServers(v, "tempo.structuredConfig.server", "tempo.structuredConfig.memberlist"),
     }),
     "mimir-distributed": v => ({
         signal: "metrics",
         retention: present(setting(v, "mimir.structuredConfig.limits.compactor_blocks_retention_period")),
         retentionHint: "mimir.structuredConfig.limits.compactor_blocks_retention_period",
         dataBucket: setting(v, "mimir.structuredConfig.blocks_storage.s3.bucket_name"),
-        servers: {
-            http: { tls: servesTls(at(v, "mimir.structuredConfig.server.http_tls_config")), hint: "mimir.structuredConfig.server.http_tls_config" },
-            grpc: { tls: servesTls(at(v, "mimir.structuredConfig.server.grpc_tls_config")), hint: "mimir.structuredConfig.server.grpc_tls_config" },
-            gossip: { tls: at(v, "mimir.structuredConfig.memberlist.tls_enabled") === true, hint: "mimir.structuredConfig.memberlist.tls_enabled: true" },
-        },
+        servers: dskitServers(v, "mimir.structuredConfig.server", "mimir.structuredConfig.memberlist"),
     }),
     grafana: v => {
         const server = at(v, "grafana.ini.server");
