@@ -1,6 +1,7 @@
 // SLO burn-rate rules from declared SLOs, checked and run by the real promtool: each alert fires on data that burns
 // its budget at its rate, and stays silent on data that burns slower.
 import { strict as assert } from "assert";
+import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { AlertingRule, BURN_RATE_ALERTS, SloSpec, sloRuleGroups, validateSlo } from "../components/render/rules/slo";
@@ -88,7 +89,7 @@ describe("SLO burn-rate rules (promtool)", () => {
             ],
         };
         const file = path.join(path.dirname(rulesFile), "slo.test.yaml");
-        require("fs").writeFileSync(file, YAML.stringify(tests));
+        fs.writeFileSync(file, YAML.stringify(tests));
         const run = runTool("promtool", ["test", "rules", file], "prometheus");
         assert.equal(run.status, 0, run.stdout + run.stderr);
     });
