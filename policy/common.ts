@@ -3,9 +3,20 @@
 
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
 export const COLLECTOR_CHART = "opentelemetry-collector";
+export const BUCKET = "aws:s3/bucket:Bucket";
 
 export type Values = Record<string, unknown>;
 export const isObject = (v: unknown): v is Values => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A nested input that may arrive as a JSON string (policy documents, provider settings); undefined when it does not parse. */
+export function jsonValue(value: unknown): unknown {
+    if (typeof value !== "string") return value;
+    try {
+        return JSON.parse(value);
+    } catch {
+        return undefined;
+    }
+}
 
 /** Every (path, key, value) of a nested value. */
 export function* walk(value: unknown, at = ""): Generator<[string, string, unknown]> {

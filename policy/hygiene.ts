@@ -1,6 +1,6 @@
 // Hygiene: charts pinned to an exact version, no deprecated chart or component, no plaintext secret in values.
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { at, HELM_RELEASE, isObject, release, settings, Values, walk } from "./common";
+import { at, HELM_RELEASE, isObject, jsonValue, release, settings, Values, walk } from "./common";
 
 const EXACT_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
@@ -101,11 +101,7 @@ const REQUIRED_TAGS = ["team", "cost-center", "managed-by"];
 
 /** The tags of an AWS provider's `defaultTags` (providers' nested inputs may arrive as JSON strings). */
 function defaultTags(provider: { props: Values } | undefined): Values {
-    let dt: unknown = provider?.props.defaultTags;
-    if (typeof dt === "string") {
-        try { dt = JSON.parse(dt); } catch { dt = undefined; }
-    }
-    const tags = at(dt, "tags");
+    const tags = at(jsonValue(provider?.props.defaultTags), "tags");
     return isObject(tags) ? tags : {};
 }
 

@@ -2,7 +2,7 @@
 // buckets expire data no sooner than the backend and not much later, and alerting and dashboard state survive restarts.
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { backendOf, Backend, Signal } from "./backends";
-import { at, durationDays, isObject, release, settings, Values } from "./common";
+import { at, BUCKET, durationDays, isObject, release, settings, Values } from "./common";
 
 type Bounds = { minDays: number; maxDays: number };
 type RetentionBounds = Record<Signal, Bounds>;
@@ -73,7 +73,6 @@ export const lokiCompactorRetention: ResourceValidationPolicy = {
     },
 };
 
-const BUCKET = "aws:s3/bucket:Bucket";
 const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
 const REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig";
 

@@ -2,16 +2,11 @@
 // collector configs that verify every peer.
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { backendOf, Server } from "./backends";
-import { COLLECTOR_CHART, HELM_RELEASE, isObject, release, settings, Values, walk } from "./common";
-
-const BUCKET = "aws:s3/bucket:Bucket";
+import { BUCKET, COLLECTOR_CHART, HELM_RELEASE, isObject, jsonValue, release, settings, Values, walk } from "./common";
 
 /** Does a bucket policy document deny every request without TLS? */
 function deniesPlainHttp(policy: unknown): boolean {
-    let doc: unknown = policy;
-    if (typeof policy === "string") {
-        try { doc = JSON.parse(policy); } catch { return false; }
-    }
+    const doc = jsonValue(policy);
     const statements = (isObject(doc) ? doc.Statement : undefined) as Values[] | undefined;
     return (statements ?? []).some(s => s.Effect === "Deny" && JSON.stringify(s.Condition ?? {}).includes('"aws:SecureTransport":"false"'));
 }

@@ -6,18 +6,12 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { formatReport, packConfig, PackConfigError, policyReport, renderedResources } from "../policy/harness";
 import { policies } from "../policy/policies";
+import { parseFlags, UsageError } from "./args";
 
 const USAGE = "usage: npm run policy -- (--stack <name> | --resources <resources.json>) [--config <policy-config.json|yaml>]";
 
-class UsageError extends Error {}
-
 function parseArgs(argv: string[]): { stack?: string; resources?: string; config?: string } {
-    const args: Record<string, string> = {};
-    for (let i = 0; i < argv.length; i++) {
-        const flag = argv[i].replace(/^--/, "");
-        if (!["stack", "resources", "config"].includes(flag) || argv[i + 1] === undefined) throw new UsageError(`bad argument ${argv[i]}; ${USAGE}`);
-        args[flag] = argv[++i];
-    }
+    const args = parseFlags(argv, ["stack", "resources", "config"], USAGE);
     if ((args.stack === undefined) === (args.resources === undefined)) throw new UsageError(USAGE);
     return args;
 }

@@ -5,6 +5,7 @@ import { assertNoSecrets, buildArtifacts, capacityLine, policyReportArtifact, wr
 import { runOffline } from "../offline/engine";
 import { ConfigError } from "../components/config";
 import { StackFileError } from "../offline/stack-files";
+import { parseFlags, UsageError } from "./args";
 import program = require("../index");
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -21,17 +22,10 @@ export async function renderStack(stack: string, options: { projectDir?: string;
     return { run, artifacts, outDir, report };
 }
 
-class UsageError extends Error {}
-
 const USAGE = "usage: npm run render -- --stack <name> [--out <dir>] [--project <dir with Pulumi.yaml>]";
 
 function parseArgs(argv: string[]): { stack: string; out?: string; project?: string } {
-    const args: { stack?: string; out?: string; project?: string } = {};
-    for (let i = 0; i < argv.length; i++) {
-        const flag = argv[i].replace(/^--/, "");
-        if (!["stack", "out", "project"].includes(flag) || argv[i + 1] === undefined) throw new UsageError(`bad argument ${argv[i]}; ${USAGE}`);
-        args[flag as "stack" | "out" | "project"] = argv[++i];
-    }
+    const args = parseFlags(argv, ["stack", "out", "project"], USAGE);
     if (!args.stack) throw new UsageError(USAGE);
     return { ...args, stack: args.stack };
 }
