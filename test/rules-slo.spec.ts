@@ -4,7 +4,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { AlertingRule, BURN_RATE_ALERTS, SloSpec, sloRuleGroups, validateSlo } from "../components/render/rules/slo";
+import type { AlertingRule } from "../components/render/rules/model";
+import { BURN_RATE_ALERTS, SloSpec, sloRuleGroups, validateSlo } from "../components/render/rules/slo";
 import { runTool, tempFile } from "./helpers/tools";
 
 const SLOS: SloSpec[] = [

@@ -1,4 +1,4 @@
-import { spawnSync, SpawnSyncReturns } from "child_process";
+import { spawn, spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -30,4 +30,17 @@ export function cloudInitSchema(file: string): [boolean, string] {
 export function shellcheck(file: string): [boolean, string] {
     const r = runTool("shellcheck", ["-f", "gcc", file], "shellcheck");
     return [r.status === 0, `${r.stdout}${r.stderr}`];
+}
+
+/** `runTool`, without blocking: several tool runs can share the machine's cores. */
+export function runToolAsync(tool: string, args: string[], debianPackage: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(tool, args);
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", d => { stdout += d; });
+        child.stderr.on("data", d => { stderr += d; });
+        child.on("error", e => reject((e as NodeJS.ErrnoException).code === "ENOENT" ? new Error(`${tool} is not installed: apt-get install -y ${debianPackage} (.ci/run installs it)`) : e));
+        child.on("close", status => resolve({ status, stdout, stderr }));
+    });
 }

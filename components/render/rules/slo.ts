@@ -1,6 +1,7 @@
 // SLOs declared in config → multi-window, multi-burn-rate recording rules and alerts (Google SRE workbook, ch. 5):
 // page at 14.4× over 1h and 5m or 6× over 6h and 30m; ticket at 3× over 1d and 2h or 1× over 3d and 6h. The SLIs
 // come from the span metrics Tempo's metrics-generator writes to Mimir. Pure: config in, rule groups out.
+import type { AlertingRule, RecordingRule, RuleGroup } from "./model";
 
 /** Span metrics of Tempo's metrics-generator (modules/generator/processor/spanmetrics). */
 export const SPAN_METRICS = {
@@ -39,26 +40,6 @@ export const BURN_RATE_ALERTS = [
 
 /** Every rate window the alerts read. */
 export const SLO_WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
-
-export interface RecordingRule {
-    readonly record: string;
-    readonly expr: string;
-    readonly labels: Record<string, string>;
-}
-
-export interface AlertingRule {
-    readonly alert: string;
-    readonly expr: string;
-    readonly for: string;
-    readonly labels: Record<string, string>;
-    readonly annotations: Record<string, string>;
-}
-
-export interface RuleGroup {
-    readonly name: string;
-    readonly interval?: string;
-    readonly rules: ReadonlyArray<RecordingRule | AlertingRule>;
-}
 
 /** The recorded error ratio of an SLO over a window: `slo:sli_error:ratio_rate<window>{slo="<name>"}`. */
 export const errorRatio = (window: string) => `slo:sli_error:ratio_rate${window}`;
