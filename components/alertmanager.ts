@@ -2,28 +2,33 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BackendRelease, BackendReleaseArgs } from "./backend-release";
 import { placeholderInput, renderAlertmanager } from "./render/backends/index";
-import { CLUSTER_TLS_CONFIG_KEY, clusterTlsConfig, RECEIVER_CREDENTIAL_FILE, RECEIVER_SECRET } from "./render/backends/alertmanager";
+import { CLUSTER_TLS_CONFIG_KEY, clusterTlsConfig, Integration, RECEIVER_CREDENTIAL_FILE, RECEIVER_SECRET } from "./render/backends/alertmanager";
 
 export interface AlertmanagerArgs extends BackendReleaseArgs {
-    /** The default receiver's webhook URL, routing key or API key (secret); required unless the receiver is `none`. */
-    receiverCredential?: pulumi.Input<string>;
+    /** The routing key, API key or URL of each integration in `base.alerting.integrations` (secrets). */
+    credentials: Readonly<Partial<Record<Integration, pulumi.Input<string>>>>;
 }
 
 /**
- * Alertmanager (`alertmanager` chart): persistent, gossip over mTLS, routing every alert to the configured
- * default receiver, whose credential is mounted from a Secret and read through a `*_file` setting.
+ * Alertmanager (`alertmanager` chart): persistent, gossip over mTLS, routing by severity to the configured
+ * integrations, whose credentials are mounted from one Secret and read through `*_file` settings.
  */
 export class Alertmanager extends BackendRelease {
     constructor(name: string, args: AlertmanagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("observability:backends:Alertmanager", name, args.base, opts);
-        const receiver = args.base.receiver;
+        const integrations = args.base.alerting.integrations;
         const deps: pulumi.Resource[] = [this.createTlsSecret(name, "alertmanager", args, { [CLUSTER_TLS_CONFIG_KEY]: clusterTlsConfig(args.base.namespace) })];
-        if (receiver !== "none") {
-            if (args.receiverCredential === undefined) throw new Error(`Alertmanager: receiver ${receiver} needs a credential`);
+        if (integrations.length > 0) {
+            const stringData: Record<string, pulumi.Output<string>> = {};
+            for (const i of integrations) {
+                const credential = args.credentials[i];
+                if (credential === undefined) throw new Error(`Alertmanager: integration ${i} needs its credential`);
+                stringData[RECEIVER_CREDENTIAL_FILE[i]] = pulumi.secret(credential);
+            }
             deps.push(new k8s.core.v1.Secret(`${name}-receivers`, {
                 metadata: { name: RECEIVER_SECRET, namespace: args.base.namespace },
                 type: "Opaque",
-                stringData: { [RECEIVER_CREDENTIAL_FILE[receiver]]: pulumi.secret(args.receiverCredential) },
+                stringData,
             }, { parent: this }));
         }
         const plan = renderAlertmanager(placeholderInput(args.base));

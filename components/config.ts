@@ -3,7 +3,7 @@
 // `parseStackConfig` is pure (strings in, `StackConfig` or one `ConfigError` out) so every bad input is
 // unit-tested without Pulumi; `loadConfig` only reads the Pulumi config and calls it.
 import * as pulumi from "@pulumi/pulumi";
-import { RECEIVER_KINDS, ReceiverKind } from "./render/backends/alertmanager";
+import { AlertingSettings, Integration, MaintenanceWindow } from "./render/backends/alertmanager";
 import type { BackendBase } from "./render/backends/index";
 import type { CollectorSettings, RemoteWriteTarget, SamplingRule } from "./render/collector/otel";
 import { plannedCapacity } from "./render/plan";
@@ -69,11 +69,9 @@ export interface OidcProvider {
     readonly issuerHostPath: string;
 }
 
-export interface AlertingConfig {
-    /** Where every alert goes until the full routing tree (issue 6): nowhere, Slack, PagerDuty or Opsgenie. */
-    readonly receiver: ReceiverKind;
-    /** The receiver's webhook URL, routing key or API key (secret); absent for `none`. */
-    readonly credential?: pulumi.Output<string>;
+export interface AlertingConfig extends AlertingSettings {
+    /** Each configured integration's routing key, API key or URL (secrets). */
+    readonly credentials: Readonly<Partial<Record<Integration, pulumi.Output<string>>>>;
 }
 
 export interface StackConfig {
@@ -169,10 +167,11 @@ export const CONFIG_KEYS = {
     tags: "object",
     kubeconfig: "secret",
     oidcProviderArn: "string",
-    alertReceiver: "string",
-    slackWebhookUrl: "secret",
     pagerdutyRoutingKey: "secret",
     opsgenieApiKey: "secret",
+    slackWebhookUrl: "secret",
+    deadMansSwitchUrl: "secret",
+    maintenanceWindows: "array",
     agentMemoryLimitMiB: "integer",
     gatewayMinReplicas: "integer",
     gatewayMaxReplicas: "integer",
@@ -549,17 +548,8 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
         else oidcProvider = { arn: oidcArn, issuerHostPath: m[1] };
     }
 
-    // Alerting: the default receiver and its credential.
-    const receiver = oneOf("alertReceiver", RECEIVER_KINDS, "none") ?? "none";
-    const credentialKeys = { slack: "slackWebhookUrl", pagerduty: "pagerdutyRoutingKey", opsgenie: "opsgenieApiKey" } as const;
-    let credential: pulumi.Output<string> | undefined;
-    if (receiver !== "none") {
-        const key = credentialKeys[receiver];
-        credential = raw.secrets[key];
-        if (credential === undefined) {
-            c.add(key, undefined, `required for alertReceiver ${receiver}`, `the ${receiver} credential, set with: pulumi config set --secret ${key} <value>`);
-        }
-    }
+    // Alerting: every integration with a credential is on; prod must page someone.
+    const alerting = parseAlerting(c, raw.secrets, environment, json);
 
     // Collector tier.
     const collector = parseCollector(c, v, envDefaults, json, integer, bool);
@@ -567,7 +557,7 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
 
     // The single dev host must hold every release's requests with headroom.
     if (clusterKind === "ec2-k3s" && c.problems.length === 0) {
-        const report = plannedCapacity({ environment, stack, namespace: NAMESPACE, region: regionOrDefault, domain, retention, receiver, collector, kafka: kafka?.settings }, instanceType);
+        const report = plannedCapacity({ environment, stack, namespace: NAMESPACE, region: regionOrDefault, domain, retention, alerting, collector, kafka: kafka?.settings }, instanceType);
         if (report.allocatable === undefined) {
             c.add("instanceType", instanceType, "unknown size: the releases' requests cannot be checked against it", "a t/m/c/r/x family type of size large or bigger, e.g. t4g.xlarge");
         } else if (!report.fits) {
@@ -598,13 +588,67 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
         tags,
         kubeconfig,
         oidcProvider,
-        alerting: { receiver, credential },
+        alerting,
         collector,
         kafka,
     };
 }
 
 type JsonReader = (key: ConfigKey, expect: "array" | "object") => unknown;
+
+/** The secret key that turns each integration on. */
+export const INTEGRATION_KEYS: Readonly<Record<Integration, ConfigKey>> = {
+    pagerduty: "pagerdutyRoutingKey",
+    opsgenie: "opsgenieApiKey",
+    slack: "slackWebhookUrl",
+    deadmansswitch: "deadMansSwitchUrl",
+};
+
+const WEEKDAY = "(sunday|monday|tuesday|wednesday|thursday|friday|saturday)";
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+
+/** Alerting: integrations from their secrets, and the maintenance windows. */
+function parseAlerting(c: Collector, secrets: RawConfig["secrets"], environment: Environment, json: JsonReader): AlertingConfig {
+    const credentials: Partial<Record<Integration, pulumi.Output<string>>> = {};
+    for (const [integration, key] of Object.entries(INTEGRATION_KEYS) as [Integration, ConfigKey][]) {
+        const secret = secrets[key];
+        if (secret !== undefined) credentials[integration] = secret;
+    }
+    if (environment === "prod" && !credentials.pagerduty && !credentials.opsgenie) {
+        c.add("pagerdutyRoutingKey", undefined, "prod pages nobody: critical alerts would reach no one",
+            "set with: pulumi config set --secret pagerdutyRoutingKey <Events v2 routing key> (or opsgenieApiKey)");
+    }
+    const maintenance: MaintenanceWindow[] = [];
+    const raw = json("maintenanceWindows", "array");
+    const allowed = "a list of { weekdays: [saturday | monday:friday ...], startTime: HH:MM, endTime: HH:MM, location?: IANA zone (default UTC) }";
+    if (Array.isArray(raw)) {
+        raw.forEach((w: unknown, i: number) => {
+            const key = `maintenanceWindows[${i}]`;
+            const o = (typeof w === "object" && w !== null ? w : {}) as Record<string, unknown>;
+            const weekdays = Array.isArray(o.weekdays) ? o.weekdays : [];
+            const dayRe = new RegExp(`^${WEEKDAY}(:${WEEKDAY})?$`);
+            const known = ["weekdays", "startTime", "endTime", "location"];
+            const unknown = Object.keys(o).filter(k => !known.includes(k));
+            if (typeof w !== "object" || w === null || unknown.length > 0) { c.add(key, w, unknown.length > 0 ? `unknown field ${unknown[0]}` : "not a map", allowed); return; }
+            if (weekdays.length === 0 || !weekdays.every(d => typeof d === "string" && dayRe.test(d))) { c.add(`${key}.weekdays`, o.weekdays, "not a list of weekdays", "lower-case weekday names or ranges, e.g. [saturday] or [monday:friday]"); return; }
+            for (const f of ["startTime", "endTime"] as const) if (typeof o[f] !== "string" || !HHMM.test(o[f] as string)) { c.add(`${key}.${f}`, o[f], "not a time of day", "HH:MM on a 24-hour clock, e.g. 02:00"); return; }
+            if ((o.startTime as string) >= (o.endTime as string)) { c.add(`${key}.endTime`, o.endTime, `not after startTime ${o.startTime}`, "a later time the same day (split windows that cross midnight)"); return; }
+            const location = o.location ?? "UTC";
+            if (typeof location !== "string" || !isTimeZone(location)) { c.add(`${key}.location`, location, "not an IANA time zone", "a zone such as UTC or Europe/Paris"); return; }
+            maintenance.push({ weekdays: weekdays as string[], startTime: o.startTime as string, endTime: o.endTime as string, location });
+        });
+    }
+    return { integrations: (Object.keys(credentials) as Integration[]), maintenance, credentials };
+}
+
+function isTimeZone(zone: string): boolean {
+    try {
+        new Intl.DateTimeFormat("en", { timeZone: zone });
+        return true;
+    } catch {
+        return false;
+    }
+}
 type IntegerReader = (key: ConfigKey, fallback: number, min: number, max: number, unit: string) => number;
 type BoolReader = (key: ConfigKey, fallback: boolean) => boolean;
 
@@ -791,7 +835,7 @@ export function backendBase(config: StackConfig): BackendBase {
         region: config.region,
         domain: config.domain,
         retention: config.retention,
-        receiver: config.alerting.receiver,
+        alerting: { integrations: config.alerting.integrations, maintenance: config.alerting.maintenance },
         collector: config.collector,
         kafka: config.kafka?.settings,
     };

@@ -138,7 +138,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             oidcProvider: config.oidcProvider,
         });
         this.alertmanager = new Alertmanager(`${name}-alertmanager`, {
-            base, serverTls: servers.alertmanager, caCertPem: ca, receiverCredential: config.alerting.credential,
+            base, serverTls: servers.alertmanager, caCertPem: ca, credentials: config.alerting.credentials,
         }, withCluster);
         this.mimir = new Mimir(`${name}-mimir`, storing("mimir"), { ...withCluster, dependsOn: [namespace, ...kafkaDeps] });
         this.loki = new Loki(`${name}-loki`, storing("loki"), withCluster);

@@ -31,13 +31,13 @@ interface BadCase {
     allowed: RegExp;
 }
 
-const secretKubeconfig = { secrets: { kubeconfig: pulumi.secret("apiVersion: v1") } };
+const secretKubeconfig = { secrets: { kubeconfig: pulumi.secret("apiVersion: v1"), pagerdutyRoutingKey: pulumi.secret("routing-key") } };
 const OIDC = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 const BAD: BadCase[] = [
     { what: "unknown environment", values: { ...VALID_DEV, environment: "staging" }, key: "environment", value: "staging", message: /not a supported value/, allowed: /dev \| prod/ },
     { what: "stack name is no environment and none set", stack: "qa", values: VALID_DEV, key: "environment", message: /stack name 'qa'/, allowed: /dev \| prod/ },
     { what: "unknown cluster kind", values: { ...VALID_DEV, clusterKind: "eks" }, key: "clusterKind", value: "eks", message: /not a supported value/, allowed: /ec2-k3s \| existing/ },
-    { what: "prod on a single host", stack: "prod", values: { ...VALID_DEV, clusterKind: "ec2-k3s" }, key: "clusterKind", value: "ec2-k3s", message: /replication factor 3/, allowed: /existing/ },
+    { what: "prod on a single host", stack: "prod", values: { ...VALID_DEV, clusterKind: "ec2-k3s" }, input: { secrets: { pagerdutyRoutingKey: pulumi.secret("routing-key") } }, key: "clusterKind", value: "ec2-k3s", message: /replication factor 3/, allowed: /existing/ },
     { what: "region missing", values: VALID_DEV, input: { awsRegion: undefined }, key: "aws:region", message: /required/, allowed: /AWS region/ },
     { what: "region malformed", values: VALID_DEV, input: { awsRegion: "europe-west" }, key: "aws:region", value: "europe-west", message: /not an AWS region/, allowed: /eu-west-1/ },
     { what: "instance too small", values: { ...VALID_DEV, instanceType: "t4g.small" }, key: "instanceType", value: "t4g.small", message: /too small/, allowed: /large or bigger/ },
@@ -80,13 +80,15 @@ const BAD: BadCase[] = [
     { what: "reserved tag key", values: { ...VALID_DEV, tags: JSON.stringify({ "aws:owner": "me" }) }, key: "tags.aws:owner", value: "aws:owner", message: /invalid tag key/, allowed: /not starting with aws:/ },
     { what: "tags not a map", values: { ...VALID_DEV, tags: JSON.stringify(["team"]) }, key: "tags", value: JSON.stringify(["team"]), message: /not a YAML\/JSON map/, allowed: /map of strings/ },
     { what: "typo in a key", values: { ...VALID_DEV, retentonLogs: "7d" }, key: "retentonLogs", value: "7d", message: /did you mean 'retentionLogs'/, allowed: /keys in Pulumi\.yaml/ },
-    { what: "existing cluster without kubeconfig", stack: "prod", values: { oidcProviderArn: OIDC }, key: "kubeconfig", message: /required for clusterKind existing/, allowed: /pulumi config set --secret kubeconfig/ },
+    { what: "existing cluster without kubeconfig", stack: "prod", values: { oidcProviderArn: OIDC }, input: { secrets: { pagerdutyRoutingKey: pulumi.secret("routing-key") } }, key: "kubeconfig", message: /required for clusterKind existing/, allowed: /pulumi config set --secret kubeconfig/ },
     { what: "kubeconfig given to a k3s host", values: VALID_DEV, input: secretKubeconfig, key: "kubeconfig", value: "[secret]", message: /only read for clusterKind existing/, allowed: /unset for clusterKind ec2-k3s/ },
     { what: "existing cluster without OIDC provider", stack: "prod", input: secretKubeconfig, key: "oidcProviderArn", message: /own IRSA role/, allowed: /oidc-provider\// },
     { what: "OIDC provider that is a role ARN", stack: "prod", values: { oidcProviderArn: "arn:aws:iam::123456789012:role/loki" }, input: secretKubeconfig, key: "oidcProviderArn", value: "arn:aws:iam::123456789012:role/loki", message: /not an IAM OIDC provider ARN/, allowed: /oidc-provider\/oidc\.eks/ },
     { what: "OIDC provider for a k3s host", values: { ...VALID_DEV, oidcProviderArn: OIDC }, key: "oidcProviderArn", value: OIDC, message: /instance role/, allowed: /unset for clusterKind ec2-k3s/ },
-    { what: "unknown alert receiver", values: { ...VALID_DEV, alertReceiver: "email" }, key: "alertReceiver", value: "email", message: /not a supported value/, allowed: /none \| slack \| pagerduty \| opsgenie/ },
-    { what: "Slack receiver without its webhook", values: { ...VALID_DEV, alertReceiver: "slack" }, key: "slackWebhookUrl", message: /required for alertReceiver slack/, allowed: /config set --secret slackWebhookUrl/ },
+    { what: "prod without a pager", stack: "prod", values: { oidcProviderArn: OIDC }, input: { secrets: { kubeconfig: pulumi.secret("apiVersion: v1") } }, key: "pagerdutyRoutingKey", message: /prod pages nobody/, allowed: /config set --secret pagerdutyRoutingKey .* \(or opsgenieApiKey\)/ },
+    { what: "maintenance window ending before it starts", values: { ...VALID_DEV, maintenanceWindows: JSON.stringify([{ weekdays: ["saturday"], startTime: "04:00", endTime: "02:00" }]) }, key: "maintenanceWindows[0].endTime", value: "02:00", message: /not after startTime 04:00/, allowed: /split windows that cross midnight/ },
+    { what: "maintenance window in an unknown zone", values: { ...VALID_DEV, maintenanceWindows: JSON.stringify([{ weekdays: ["monday:friday"], startTime: "02:00", endTime: "03:00", location: "Mars/Olympus" }]) }, key: "maintenanceWindows[0].location", value: "Mars/Olympus", message: /not an IANA time zone/, allowed: /Europe\/Paris/ },
+    { what: "maintenance window on a misspelt day", values: { ...VALID_DEV, maintenanceWindows: JSON.stringify([{ weekdays: ["Saturday"], startTime: "02:00", endTime: "03:00" }]) }, key: "maintenanceWindows[0].weekdays", value: ["Saturday"], message: /not a list of weekdays/, allowed: /lower-case weekday names/ },
     { what: "sampling percent above 100", values: { ...VALID_DEV, samplingPercent: "150" }, key: "samplingPercent", value: "150", message: /not a percentage/, allowed: /0 to 100/ },
     { what: "sampling rule without a rate", values: { ...VALID_DEV, samplingRules: JSON.stringify([{ service: "checkout" }]) }, key: "samplingRules[0].percent", message: /required/, allowed: /percentage/ },
     { what: "gateway bounds inverted", values: { ...VALID_DEV, gatewayMinReplicas: "3", gatewayMaxReplicas: "2" }, key: "gatewayMaxReplicas", value: 2, message: /below gatewayMinReplicas \(3\)/, allowed: /from 3 to 100/ },
@@ -148,7 +150,7 @@ describe("stack config", () => {
         assert.equal(dev.host.instanceType, "t4g.xlarge");
         assert.equal(dev.host.availabilityZone, "eu-west-1a");
 
-        assert.equal(dev.alerting.receiver, "none");
+        assert.deepEqual(dev.alerting.integrations, []);
         assert.equal(dev.oidcProvider, undefined);
 
         const prod = parseStackConfig("prod", raw({ oidcProviderArn: OIDC }, secretKubeconfig));

@@ -1,62 +1,162 @@
-// Values of the `alertmanager` chart (prometheus-community 1.42.0) and the alertmanager.yml it runs: one route
-// to the configured default receiver. Credentials are never in the config: each integration reads its key or
-// URL from a file mounted from a Kubernetes Secret (`*_file` settings).
+// Values of the `alertmanager` chart (prometheus-community 1.42.0, Alertmanager 0.34) and the alertmanager.yml it
+// runs: severity routing to PagerDuty, Opsgenie and Slack, the dead-man's switch, inhibitions and maintenance
+// windows. Credentials are never in the config: each integration reads its key or URL from a file mounted from a
+// Kubernetes Secret (`*_file` settings; the webhook's `url_file` needs Alertmanager 0.26 or newer).
 import * as YAML from "yaml";
 import type { Environment } from "../../config";
 import { CHARTS, RenderedRelease, resources, serviceHost, spreadOverNodes, TLS_DIR, TLS_FILES, tlsSecretName, Values } from "./common";
 
 export const ALERTMANAGER_RELEASE = "alertmanager";
 export const ALERTMANAGER_PORT = 9093;
-export const RECEIVER_KINDS = ["none", "slack", "pagerduty", "opsgenie"] as const;
-export type ReceiverKind = (typeof RECEIVER_KINDS)[number];
+/** The integrations Alertmanager can notify; each is on when its credential is configured. */
+export const INTEGRATIONS = ["pagerduty", "opsgenie", "slack", "deadmansswitch"] as const;
+export type Integration = (typeof INTEGRATIONS)[number];
 
 /** Secret with the receiver credential files, and where they are mounted. */
 export const RECEIVER_SECRET = "alertmanager-receivers";
 export const RECEIVER_SECRET_DIR = "/etc/alertmanager/receivers";
-/** The file (Secret key) each receiver kind reads its credential from. */
-export const RECEIVER_CREDENTIAL_FILE: Readonly<Record<Exclude<ReceiverKind, "none">, string>> = {
-    slack: "slack-webhook-url",
+/** The file (Secret key) each integration reads its key or URL from. */
+export const RECEIVER_CREDENTIAL_FILE: Readonly<Record<Integration, string>> = {
     pagerduty: "pagerduty-routing-key",
     opsgenie: "opsgenie-api-key",
+    slack: "slack-webhook-url",
+    deadmansswitch: "deadmansswitch-url",
 };
 /** Key of the Alertmanager TLS Secret holding the gossip TLS config (`--cluster.tls-config`). */
 export const CLUSTER_TLS_CONFIG_KEY = "cluster-tls.yml";
+
+/** A weekly maintenance window during which notifications (not the dead-man's switch) are muted. */
+export interface MaintenanceWindow {
+    /** Lower-case weekday names or ranges, e.g. `saturday` or `monday:friday`. */
+    readonly weekdays: readonly string[];
+    /** `HH:MM`, 24-hour clock. */
+    readonly startTime: string;
+    readonly endTime: string;
+    /** IANA time zone, e.g. `Europe/Paris`. Default `UTC`. */
+    readonly location: string;
+}
+
+export interface AlertingSettings {
+    /** Integrations with a configured credential, in any order. */
+    readonly integrations: readonly Integration[];
+    readonly maintenance: readonly MaintenanceWindow[];
+}
+
+export interface AlertmanagerConfigOptions extends AlertingSettings {
+    readonly stack: string;
+    /** Where the credential files are (default: the mounted Secret). */
+    readonly credentialDir?: string;
+    /** API endpoints instead of the vendors' (the delivery test points them at local sinks). */
+    readonly apiUrls?: Partial<Record<"pagerduty" | "opsgenie", string>>;
+}
+
+/** Labels alerts are grouped by: one notification per alert name, cluster and service (or component job). */
+export const GROUP_BY = ["alertname", "k8s_cluster_name", "service", "service_name", "job"] as const;
+/** Receiver of what nobody is told about (info, and everything when no integration is configured). */
+export const NULL_RECEIVER = "null";
+export const MAINTENANCE = "maintenance";
+/** Alerts that always fire, for the dead-man's switch. */
+const WATCHDOG = "Watchdog";
+/** The alert whose firing inhibits every other alert of its cluster. */
+const CLUSTER_DOWN = "KubeClusterDown";
 
 export function alertmanagerUrl(namespace: string): string {
     return `http://${serviceHost(ALERTMANAGER_RELEASE, namespace)}:${ALERTMANAGER_PORT}`;
 }
 
-/** alertmanager.yml: every alert goes to the default receiver, grouped by alert name and namespace. */
-export function alertmanagerConfig(receiver: ReceiverKind, stack: string): Values {
-    const file = (kind: Exclude<ReceiverKind, "none">) => `${RECEIVER_SECRET_DIR}/${RECEIVER_CREDENTIAL_FILE[kind]}`;
-    const integration: Values = {
-        none: {},
-        slack: {
+/**
+ * alertmanager.yml: critical pages (PagerDuty and/or Opsgenie) and posts to Slack, warning posts to Slack, info
+ * tells nobody, Watchdog beats the dead-man's switch every minute. Warnings are inhibited by a critical of the same
+ * component and object; every alert of a cluster is inhibited while the cluster is down. Maintenance windows mute
+ * everything but the Watchdog. Credentials come from files only (`*_file`).
+ */
+export function alertmanagerConfig(o: AlertmanagerConfigOptions): Values {
+    const on = new Set(o.integrations);
+    const dir = o.credentialDir ?? RECEIVER_SECRET_DIR;
+    const file = (i: Integration) => `${dir}/${RECEIVER_CREDENTIAL_FILE[i]}`;
+    const mute = o.maintenance.length > 0 ? { mute_time_intervals: [MAINTENANCE] } : {};
+    const receivers: Values[] = [{ name: NULL_RECEIVER }];
+    const routes: Values[] = [{
+        receiver: on.has("deadmansswitch") ? "deadmansswitch" : NULL_RECEIVER,
+        matchers: [`alertname="${WATCHDOG}"`],
+        group_by: ["alertname"],
+        group_wait: "0s",
+        group_interval: "1m",
+        repeat_interval: "1m",
+    }];
+    if (on.has("deadmansswitch")) {
+        receivers.push({ name: "deadmansswitch", webhook_configs: [{ url_file: file("deadmansswitch"), send_resolved: false }] });
+    }
+    if (on.has("pagerduty")) {
+        receivers.push({
+            name: "pagerduty",
+            pagerduty_configs: [{
+                routing_key_file: file("pagerduty"),
+                ...(o.apiUrls?.pagerduty ? { url: o.apiUrls.pagerduty } : {}),
+                send_resolved: true,
+                severity: "critical",
+                description: `[${o.stack}] {{ .CommonLabels.alertname }}: {{ .CommonAnnotations.summary }}`,
+                details: { runbook: "{{ .CommonAnnotations.runbook_url }}", cluster: "{{ .CommonLabels.k8s_cluster_name }}" },
+            }],
+        });
+        routes.push({ receiver: "pagerduty", matchers: ['severity="critical"'], continue: true, ...mute });
+    }
+    if (on.has("opsgenie")) {
+        // Opsgenie's end of support is April 2027: set pagerdutyRoutingKey too while moving, criticals go to both.
+        receivers.push({
+            name: "opsgenie",
+            opsgenie_configs: [{
+                api_key_file: file("opsgenie"),
+                ...(o.apiUrls?.opsgenie ? { api_url: o.apiUrls.opsgenie } : {}),
+                send_resolved: true,
+                priority: "P1",
+                message: `[${o.stack}] {{ .CommonLabels.alertname }}: {{ .CommonAnnotations.summary }}`,
+                tags: `observability-stack,${o.stack}`,
+            }],
+        });
+        routes.push({ receiver: "opsgenie", matchers: ['severity="critical"'], continue: true, ...mute });
+    }
+    if (on.has("slack")) {
+        receivers.push({
+            name: "slack",
             slack_configs: [{
                 api_url_file: file("slack"),
                 send_resolved: true,
-                title: `[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} (${stack})`,
-                text: "{{ range .Alerts }}{{ .Annotations.summary }}\n{{ end }}",
+                title: `[{{ .Status | toUpper }}] {{ .CommonLabels.severity }} {{ .CommonLabels.alertname }} (${o.stack})`,
+                text: "{{ range .Alerts }}{{ .Annotations.summary }}\n{{ .Annotations.runbook_url }}\n{{ end }}",
             }],
-        },
-        pagerduty: { pagerduty_configs: [{ routing_key_file: file("pagerduty"), send_resolved: true, severity: "{{ or .CommonLabels.severity \"error\" }}" }] },
-        opsgenie: { opsgenie_configs: [{ api_key_file: file("opsgenie"), send_resolved: true, tags: `observability-stack,${stack}` }] },
-    }[receiver] as Values;
+        });
+        routes.push({ receiver: "slack", matchers: ['severity=~"critical|warning"'], ...mute });
+    }
     return {
         global: { resolve_timeout: "5m" },
         route: {
-            receiver: "default",
-            group_by: ["alertname", "namespace"],
+            receiver: NULL_RECEIVER,
+            group_by: [...GROUP_BY],
             group_wait: "30s",
             group_interval: "5m",
             repeat_interval: "4h",
+            routes,
         },
-        inhibit_rules: [{
-            source_matchers: ['severity="critical"'],
-            target_matchers: ['severity="warning"'],
-            equal: ["alertname", "namespace"],
-        }],
-        receivers: [{ name: "default", ...integration }],
+        inhibit_rules: [
+            {
+                source_matchers: ['severity="critical"'],
+                target_matchers: ['severity="warning"'],
+                equal: ["k8s_cluster_name", "job", "k8s_namespace_name", "service", "service_name", "slo", "host_name"],
+            },
+            {
+                source_matchers: [`alertname="${CLUSTER_DOWN}"`],
+                target_matchers: [`alertname!="${CLUSTER_DOWN}"`, `alertname!="${WATCHDOG}"`],
+                equal: ["k8s_cluster_name"],
+            },
+        ],
+        ...(o.maintenance.length > 0 ? {
+            time_intervals: [{
+                name: MAINTENANCE,
+                time_intervals: o.maintenance.map(w => ({ weekdays: [...w.weekdays], times: [{ start_time: w.startTime, end_time: w.endTime }], location: w.location })),
+            }],
+        } : {}),
+        receivers,
     };
 }
 
@@ -68,7 +168,7 @@ export function clusterTlsConfig(namespace: string): string {
     });
 }
 
-export function alertmanagerValues(ctx: { environment: Environment; namespace: string; stack: string; receiver: ReceiverKind }): RenderedRelease {
+export function alertmanagerValues(ctx: { environment: Environment; namespace: string; stack: string; alerting: AlertingSettings }): RenderedRelease {
     const dev = ctx.environment === "dev";
     const replicas = dev ? 1 : 3;
     const res = resources(20, 64, 200, 256);
@@ -79,11 +179,11 @@ export function alertmanagerValues(ctx: { environment: Environment; namespace: s
         persistence: { enabled: true, size: "1Gi" },
         resources: res,
         configmapReload: { enabled: true, resources: reloadRes },
-        config: alertmanagerConfig(ctx.receiver, ctx.stack),
+        config: alertmanagerConfig({ ...ctx.alerting, stack: ctx.stack }),
         extraArgs: { "cluster.tls-config": `${TLS_DIR}/${CLUSTER_TLS_CONFIG_KEY}` },
         extraSecretMounts: [
             { name: "observability-tls", secretName: tlsSecretName("alertmanager"), mountPath: TLS_DIR, readOnly: true },
-            ...(ctx.receiver === "none" ? [] : [{ name: "receivers", secretName: RECEIVER_SECRET, mountPath: RECEIVER_SECRET_DIR, readOnly: true }]),
+            ...(ctx.alerting.integrations.length === 0 ? [] : [{ name: "receivers", secretName: RECEIVER_SECRET, mountPath: RECEIVER_SECRET_DIR, readOnly: true }]),
         ],
         ...(dev ? {} : {
             podDisruptionBudget: { maxUnavailable: 1 },

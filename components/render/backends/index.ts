@@ -2,7 +2,7 @@
 import type { Environment, Retention, Signal } from "../../config";
 import type { CollectorSettings } from "../collector/otel";
 import type { KafkaSettings } from "../kafka";
-import { alertmanagerUrl, alertmanagerValues, ReceiverKind } from "./alertmanager";
+import { AlertingSettings, alertmanagerUrl, alertmanagerValues } from "./alertmanager";
 import { AwsIdentity, RenderedRelease } from "./common";
 import { grafanaUrl, grafanaValues } from "./grafana";
 import { lokiValues } from "./loki";
@@ -18,7 +18,8 @@ export interface BackendsInput {
     readonly region: string;
     readonly domain?: string;
     readonly retention: Readonly<Record<Signal, Retention>>;
-    readonly receiver: ReceiverKind;
+    /** Which integrations Alertmanager notifies, and the maintenance windows. */
+    readonly alerting: AlertingSettings;
     /** Bucket name per store. */
     readonly buckets: Readonly<Record<string, string>>;
     /** AWS identity per storing backend. */
@@ -33,7 +34,7 @@ export interface BackendsInput {
 export type BackendBase = Omit<BackendsInput, "buckets" | "identities">;
 
 export function renderAlertmanager(i: BackendsInput): RenderedRelease {
-    return alertmanagerValues({ environment: i.environment, namespace: i.namespace, stack: i.stack, receiver: i.receiver });
+    return alertmanagerValues({ environment: i.environment, namespace: i.namespace, stack: i.stack, alerting: i.alerting });
 }
 
 export function renderStoringBackend(backend: StoringBackend, i: BackendsInput): RenderedRelease {

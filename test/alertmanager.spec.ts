@@ -1,0 +1,207 @@
+// Alertmanager routing, checked by the real amtool (config and a routing table) and delivered end to end: a real
+// Prometheus evaluates the rendered rule files over synthetic series and a real Alertmanager runs the rendered
+// config with its API URLs and credential files pointed at local sinks (127.0.0.1 only).
+import { strict as assert } from "assert";
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { AlertmanagerConfigOptions, alertmanagerConfig, INTEGRATIONS, Integration, RECEIVER_CREDENTIAL_FILE } from "../components/render/backends/alertmanager";
+import { Values } from "../components/render/backends/common";
+import { ruleFiles } from "../components/render/rules/index";
+import { writeRuleFiles } from "./helpers/rules";
+import { runTool, tempFile } from "./helpers/tools";
+
+const ALL: AlertmanagerConfigOptions = {
+    stack: "dev",
+    integrations: INTEGRATIONS,
+    maintenance: [{ weekdays: ["saturday"], startTime: "02:00", endTime: "04:00", location: "Europe/Paris" }],
+};
+
+/**
+ * Debian's Alertmanager is 0.25; the webhook's `url_file` needs 0.26 (the chart runs 0.34). For 0.25 only, the
+ * dead-man's-switch URL is read from its file and written inline; every other setting is as rendered.
+ */
+function forDebianAlertmanager(config: Values, deadmansswitchUrl: string): Values {
+    const copy = JSON.parse(JSON.stringify(config)) as { receivers: { webhook_configs?: Values[] }[] };
+    for (const r of copy.receivers) {
+        for (const w of r.webhook_configs ?? []) {
+            delete w.url_file;
+            w.url = deadmansswitchUrl;
+        }
+    }
+    return copy as unknown as Values;
+}
+
+function amtool(args: string[]) {
+    return runTool("amtool", args, "prometheus-alertmanager");
+}
+
+describe("Alertmanager routing (amtool)", () => {
+    it("passes amtool check-config with any set of integrations, reading every credential from a file", () => {
+        const sets: Integration[][] = [[], ["slack"], ["pagerduty", "slack"], ["opsgenie"], [...INTEGRATIONS]];
+        for (const integrations of sets) {
+            const config = forDebianAlertmanager(alertmanagerConfig({ ...ALL, integrations }), "http://127.0.0.1:9/heartbeat");
+            const r = amtool(["check-config", tempFile("alertmanager.yml", YAML.stringify(config))]);
+            assert.equal(r.status, 0, `${integrations.join(",")}: ${r.stdout}${r.stderr}`);
+            const rendered = JSON.stringify(alertmanagerConfig({ ...ALL, integrations }));
+            for (const i of integrations) assert.ok(rendered.includes(`/etc/alertmanager/receivers/${RECEIVER_CREDENTIAL_FILE[i]}`), i);
+            assert.doesNotMatch(rendered, /"(api_url|routing_key|service_key|api_key|url)":/, "no inline credential or URL");
+        }
+        // The check can fail: a route to a receiver that does not exist is rejected.
+        const broken = { ...alertmanagerConfig({ ...ALL, integrations: [] }), route: { receiver: "nobody" } };
+        assert.notEqual(amtool(["check-config", tempFile("broken.yml", YAML.stringify(broken))]).status, 0);
+    });
+
+    it("routes each label set to the expected receivers", () => {
+        const table: { integrations: readonly Integration[]; labels: string[]; receivers: string }[] = [
+            { integrations: INTEGRATIONS, labels: ["alertname=HighErrorRate", "severity=critical", "service=checkout"], receivers: "pagerduty,opsgenie,slack" },
+            { integrations: INTEGRATIONS, labels: ["alertname=HighLatency", "severity=warning", "service=checkout"], receivers: "slack" },
+            { integrations: INTEGRATIONS, labels: ["alertname=ServiceTrafficStopped", "severity=info"], receivers: "null" },
+            { integrations: INTEGRATIONS, labels: ["alertname=Watchdog", "severity=info"], receivers: "deadmansswitch" },
+            { integrations: INTEGRATIONS, labels: ["alertname=SomethingUnlabelled"], receivers: "null" },
+            { integrations: ["pagerduty", "slack"], labels: ["alertname=KubeNodeNotReady", "severity=critical"], receivers: "pagerduty,slack" },
+            { integrations: ["opsgenie"], labels: ["alertname=KubeNodeNotReady", "severity=critical"], receivers: "opsgenie" },
+            { integrations: ["slack"], labels: ["alertname=Watchdog", "severity=info"], receivers: "null" },
+            { integrations: [], labels: ["alertname=KubeNodeNotReady", "severity=critical"], receivers: "null" },
+        ];
+        for (const row of table) {
+            const file = tempFile("alertmanager.yml", YAML.stringify(forDebianAlertmanager(alertmanagerConfig({ ...ALL, integrations: row.integrations }), "http://127.0.0.1:9/")));
+            const r = amtool(["config", "routes", "test", `--config.file=${file}`, `--verify.receivers=${row.receivers}`, ...row.labels]);
+            assert.equal(r.status, 0, `${row.labels.join(" ")} with ${row.integrations.join(",") || "nothing"}: expected ${row.receivers}, got ${r.stdout.trim()}`);
+        }
+        // The check can fail: a wrong expectation is reported.
+        const file = tempFile("alertmanager.yml", YAML.stringify(forDebianAlertmanager(alertmanagerConfig(ALL), "http://127.0.0.1:9/")));
+        assert.notEqual(amtool(["config", "routes", "test", `--config.file=${file}`, "--verify.receivers=slack", "severity=critical"]).status, 0);
+    });
+});
+
+/** A free TCP port on 127.0.0.1. */
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const s = net.createServer();
+        s.listen(0, "127.0.0.1", () => {
+            const port = (s.address() as net.AddressInfo).port;
+            s.close(() => resolve(port));
+        });
+        s.on("error", reject);
+    });
+}
+
+interface Received { path: string; body: string }
+
+/** The local sink: records every POST, and serves synthetic component metrics that count up on each scrape. */
+function startSink(): Promise<{ server: http.Server; port: number; received: Received[] }> {
+    const received: Received[] = [];
+    let scrapes = 0;
+    const server = http.createServer((req, res) => {
+        let body = "";
+        req.on("data", d => { body += d; });
+        req.on("end", () => {
+            if (req.method === "GET" && req.url?.startsWith("/metrics/")) {
+                scrapes += 1;
+                const cluster = 'k8s_cluster_name="e2e"';
+                const metrics = req.url === "/metrics/mimir"
+                    ? `cortex_ingester_tsdb_wal_corruptions_total{${cluster},k8s_pod_name="mimir-ingester-0"} ${scrapes}\ncortex_compactor_runs_failed_total{${cluster}} ${scrapes}\n`
+                    : `loki_panic_total{${cluster},k8s_pod_name="loki-0"} ${scrapes}\n`;
+                res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" }).end(metrics);
+                return;
+            }
+            received.push({ path: req.url ?? "", body });
+            // Opsgenie and PagerDuty answer 202 with JSON; Slack and webhooks 200.
+            res.writeHead(req.url?.startsWith("/pagerduty") || req.url?.startsWith("/opsgenie") ? 202 : 200, { "Content-Type": "application/json" }).end("{}");
+        });
+    });
+    return new Promise(resolve => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as net.AddressInfo).port, received })));
+}
+
+function start(cmd: string, args: string[], debianPackage: string, log: string[]): ChildProcess {
+    const child = spawn(cmd, args);
+    child.on("error", e => { log.push(`${cmd}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? `not installed: apt-get install -y ${debianPackage}` : e.message}`); });
+    child.stderr?.on("data", d => { if (log.length < 400) log.push(String(d)); });
+    return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>(resolve => { child.once("exit", () => resolve()); child.kill("SIGTERM"); });
+}
+
+describe("alert delivery, end to end (Prometheus + Alertmanager on 127.0.0.1)", function () {
+    this.timeout(120000);
+    const procs: ChildProcess[] = [];
+    let sink: Awaited<ReturnType<typeof startSink>> | undefined;
+    const log: string[] = [];
+
+    after(async () => {
+        for (const p of procs.reverse()) await stop(p);
+        sink?.server.close();
+    });
+
+    it("delivers a critical to PagerDuty, Opsgenie and Slack, a warning to Slack only, the inhibited warning to nobody, and Watchdog to the dead-man's switch", async () => {
+        sink = await startSink();
+        const base = `http://127.0.0.1:${sink.port}`;
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "obs-e2e-"));
+        const credentials: Record<Integration, string> = { pagerduty: "e2e-routing-key", opsgenie: "e2e-api-key", slack: `${base}/slack`, deadmansswitch: `${base}/deadmansswitch` };
+        for (const i of INTEGRATIONS) fs.writeFileSync(path.join(dir, RECEIVER_CREDENTIAL_FILE[i]), credentials[i]);
+
+        // The rendered config with its credential files in `dir`, the vendors' APIs at the sink, and (test only)
+        // one-second grouping so the run takes seconds.
+        const rendered = alertmanagerConfig({ stack: "e2e", integrations: INTEGRATIONS, maintenance: [], credentialDir: dir, apiUrls: { pagerduty: `${base}/pagerduty`, opsgenie: `${base}/opsgenie/` } });
+        const am = forDebianAlertmanager(rendered, credentials.deadmansswitch) as { route: Values };
+        Object.assign(am.route, { group_wait: "1s", group_interval: "1s" });
+        fs.writeFileSync(path.join(dir, "alertmanager.yml"), YAML.stringify(am));
+
+        // The rendered rule files, with every `for` set to 0 so alerts fire at their first true evaluation (each
+        // alert's `for` and condition are tested by promtool in rules-catalogue.spec.ts).
+        const files = ruleFiles({
+            runbookBaseUrl: "https://example.org/runbooks.md", slos: [],
+            red: { errorRatio: 0.05, latencyP95Seconds: 1, serviceLatencyP95Seconds: {} },
+            genAi: { prices: [], latencyP95Seconds: 20 }, certificates: [],
+        }).map(f => ({ ...f, groups: f.groups.map(g => ({ ...g, rules: g.rules.map(r => ("alert" in r ? { ...r, for: "0s" } : r)) })) }));
+        const rules = writeRuleFiles(files);
+
+        const [promPort, amPort, clusterPort] = await Promise.all([freePort(), freePort(), freePort()]);
+        const scrape = (job: string) => ({ job_name: job, metrics_path: `/metrics/${job}`, static_configs: [{ targets: [`127.0.0.1:${sink!.port}`] }] });
+        fs.writeFileSync(path.join(dir, "prometheus.yml"), YAML.stringify({
+            global: { scrape_interval: "1s", evaluation_interval: "1s" },
+            rule_files: rules.paths,
+            alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
+            scrape_configs: [scrape("mimir"), scrape("loki")],
+        }));
+        const check = runTool("promtool", ["check", "config", path.join(dir, "prometheus.yml")], "prometheus");
+        assert.equal(check.status, 0, check.stdout + check.stderr);
+
+        procs.push(start("prometheus-alertmanager", [`--config.file=${path.join(dir, "alertmanager.yml")}`, `--storage.path=${path.join(dir, "am")}`,
+            `--web.listen-address=127.0.0.1:${amPort}`, `--cluster.listen-address=127.0.0.1:${clusterPort}`], "prometheus-alertmanager", log));
+        procs.push(start("prometheus", [`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "prom")}`,
+            `--web.listen-address=127.0.0.1:${promPort}`], "prometheus", log));
+
+        const at = (prefix: string, alert: string) => sink!.received.some(r => r.path.startsWith(prefix) && r.body.includes(alert));
+        const deadline = Date.now() + 60000;
+        while (Date.now() < deadline && !(at("/pagerduty", "MimirIngesterWalCorrupted") && at("/opsgenie", "MimirIngesterWalCorrupted")
+            && at("/slack", "MimirIngesterWalCorrupted") && at("/slack", "LokiPanics") && at("/deadmansswitch", "Watchdog"))) {
+            await new Promise(r => setTimeout(r, 250));
+        }
+        // A few more seconds for anything that should not arrive.
+        await new Promise(r => setTimeout(r, 4000));
+        const seen = sink.received.map(r => `${r.path.split("/")[1]}:${(/"(MimirIngesterWalCorrupted|LokiPanics|MimirCompactorFailing|Watchdog)/.exec(r.body) ?? [])[1] ?? "other"}`);
+        const why = `received: ${[...new Set(seen)].join(", ")}\n${log.join("").slice(-3000)}`;
+
+        assert.ok(at("/pagerduty", "MimirIngesterWalCorrupted"), `critical reaches PagerDuty; ${why}`);
+        assert.ok(at("/opsgenie", "MimirIngesterWalCorrupted"), `critical reaches Opsgenie; ${why}`);
+        assert.ok(at("/slack", "MimirIngesterWalCorrupted"), `critical reaches Slack; ${why}`);
+        assert.ok(at("/slack", "LokiPanics"), `warning reaches Slack; ${why}`);
+        assert.ok(!at("/pagerduty", "LokiPanics") && !at("/opsgenie", "LokiPanics"), `warning pages nobody; ${why}`);
+        assert.ok(!sink.received.some(r => r.body.includes("MimirCompactorFailing")), `the warning inhibited by Mimir's critical reaches nobody; ${why}`);
+        assert.ok(at("/deadmansswitch", "Watchdog"), `Watchdog beats the dead-man's switch; ${why}`);
+        assert.ok(!sink.received.some(r => !r.path.startsWith("/deadmansswitch") && r.body.includes('"Watchdog"')), `Watchdog goes nowhere else; ${why}`);
+        const pd = JSON.parse(sink.received.find(r => r.path.startsWith("/pagerduty") && r.body.includes("MimirIngesterWalCorrupted"))!.body);
+        assert.equal(pd.routing_key, "e2e-routing-key", "the routing key is read from its file");
+        const og = sink.received.find(r => r.path.startsWith("/opsgenie") && r.body.includes("MimirIngesterWalCorrupted"))!;
+        assert.equal(JSON.parse(og.body).priority, "P1");
+    });
+});
