@@ -5,6 +5,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AlertingSettings, Integration, MaintenanceWindow } from "./render/backends/alertmanager";
 import type { BackendBase } from "./render/backends/index";
+import type { GenAiPrice, GenAiSettings } from "./render/rules/catalogue/genai";
+import { validateGenAi } from "./render/rules/catalogue/genai";
+import type { RedSettings } from "./render/rules/catalogue/red";
+import { validateRed } from "./render/rules/catalogue/red";
+import { SLI_KINDS, SloSpec, validateSlo } from "./render/rules/slo";
 import type { CollectorSettings, RemoteWriteTarget, SamplingRule } from "./render/collector/otel";
 import { plannedCapacity } from "./render/plan";
 import { formatCapacity, REQUIRED_HEADROOM } from "./render/capacity";
@@ -74,6 +79,17 @@ export interface AlertingConfig extends AlertingSettings {
     readonly credentials: Readonly<Partial<Record<Integration, pulumi.Output<string>>>>;
 }
 
+export interface ContentConfig {
+    /** The runbooks page every alert's `runbook_url` points into (`#<alert, lower-cased>`). */
+    readonly runbookBaseUrl: string;
+    readonly slos: readonly SloSpec[];
+    readonly red: RedSettings;
+    readonly genAi: GenAiSettings;
+}
+
+/** Where runbook links point by default: this project's docs/runbooks.md (set runbookBaseUrl to your fork's copy). */
+export const DEFAULT_RUNBOOK_URL = "https://github.com/observability-stack/observability-stack/blob/main/docs/runbooks.md";
+
 export interface StackConfig {
     readonly project: string;
     readonly stack: string;
@@ -96,6 +112,8 @@ export interface StackConfig {
     /** IAM OIDC provider of the existing cluster (clusterKind `existing`): backends get IRSA roles. */
     readonly oidcProvider?: OidcProvider;
     readonly alerting: AlertingConfig;
+    /** What the alert rules and dashboards are built from: runbook links, SLOs, RED and gen_ai thresholds. */
+    readonly content: ContentConfig;
     readonly collector: CollectorSettings;
     /** Kafka buffering between the agents and the gateway, and Mimir's ingest storage; absent when off. */
     readonly kafka?: KafkaConfig;
@@ -172,6 +190,14 @@ export const CONFIG_KEYS = {
     slackWebhookUrl: "secret",
     deadMansSwitchUrl: "secret",
     maintenanceWindows: "array",
+    runbookBaseUrl: "string",
+    slos: "array",
+    highErrorRatio: "number",
+    latencyP95Seconds: "number",
+    serviceLatencyP95Seconds: "object",
+    genAiPrices: "array",
+    genAiDailyBudgetUsd: "number",
+    genAiLatencyP95Seconds: "number",
     agentMemoryLimitMiB: "integer",
     gatewayMinReplicas: "integer",
     gatewayMaxReplicas: "integer",
@@ -550,6 +576,7 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
 
     // Alerting: every integration with a credential is on; prod must page someone.
     const alerting = parseAlerting(c, raw.secrets, environment, json);
+    const content = parseContent(c, v, json);
 
     // Collector tier.
     const collector = parseCollector(c, v, envDefaults, json, integer, bool);
@@ -589,6 +616,7 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
         kubeconfig,
         oidcProvider,
         alerting,
+        content,
         collector,
         kafka,
     };
@@ -639,6 +667,74 @@ function parseAlerting(c: Collector, secrets: RawConfig["secrets"], environment:
         });
     }
     return { integrations: (Object.keys(credentials) as Integration[]), maintenance, credentials };
+}
+
+/** A decimal number from config (a string on the CLI, a number inside a structured value). */
+function decimal(value: unknown): number {
+    if (typeof value === "number") return value;
+    return typeof value === "string" && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
+}
+
+/** The rule and dashboard content: runbook links, SLOs, RED thresholds and the gen_ai price table and budget. */
+function parseContent(c: Collector, v: RawConfig["values"], json: JsonReader): ContentConfig {
+    let runbookBaseUrl = DEFAULT_RUNBOOK_URL;
+    if (v.runbookBaseUrl !== undefined) {
+        let url: URL | undefined;
+        try { url = new URL(v.runbookBaseUrl); } catch { url = undefined; }
+        if (!url || url.protocol !== "https:" || url.hash || url.username) c.add("runbookBaseUrl", v.runbookBaseUrl, "not an https URL without a fragment", "the https URL of your copy of docs/runbooks.md; each alert links to #<alert name, lower-cased>");
+        else runbookBaseUrl = v.runbookBaseUrl;
+    }
+
+    const slos: SloSpec[] = [];
+    const sloAllowed = `objects like {"name": "checkout-availability", "service": "checkout", "sli": "availability", "objective": 0.999, "windowDays": 30} or {"name": "search-latency", "service": "search", "sli": "latency", "latencySeconds": 0.256, "objective": 0.99}`;
+    for (const [i, item] of ((json("slos", "array") ?? []) as unknown[]).entries()) {
+        const key = `slos[${i}]`;
+        if (typeof item !== "object" || item === null || Array.isArray(item)) { c.add(key, item, "not an object", sloAllowed); continue; }
+        const o = item as Record<string, unknown>;
+        const unknown = Object.keys(o).filter(k => !["name", "service", "sli", "objective", "latencySeconds", "windowDays"].includes(k));
+        if (unknown.length) { c.add(key, o, `unknown field ${unknown.join(", ")}`, sloAllowed); continue; }
+        if (typeof o.name !== "string" || typeof o.service !== "string") { c.add(key, o, "needs a name and a service", sloAllowed); continue; }
+        if (!(SLI_KINDS as readonly unknown[]).includes(o.sli)) { c.add(`${key}.sli`, o.sli, "not a supported SLI", SLI_KINDS.join(" | ")); continue; }
+        const slo: SloSpec = {
+            name: o.name, service: o.service, sli: o.sli as SloSpec["sli"], objective: decimal(o.objective),
+            windowDays: o.windowDays === undefined ? 30 : decimal(o.windowDays),
+            ...(o.latencySeconds !== undefined ? { latencySeconds: decimal(o.latencySeconds) } : {}),
+        };
+        const problems = validateSlo(slo);
+        if (slos.some(x => x.name === slo.name)) problems.push(`slo ${slo.name}: declared twice`);
+        if (problems.length > 0) { c.add(key, o, problems.join("; "), sloAllowed); continue; }
+        slos.push(slo);
+    }
+
+    const number = (key: ConfigKey, fallback: number | undefined): number | undefined => (v[key] === undefined ? fallback : decimal(v[key]));
+    const serviceLatencyP95Seconds: Record<string, number> = {};
+    for (const [svc, t] of Object.entries((json("serviceLatencyP95Seconds", "object") ?? {}) as Record<string, unknown>)) serviceLatencyP95Seconds[svc] = decimal(t);
+    const red: RedSettings = { errorRatio: number("highErrorRatio", 0.05)!, latencyP95Seconds: number("latencyP95Seconds", 1)!, serviceLatencyP95Seconds };
+    const redKey = (problem: string): ConfigKey => (problem.startsWith("errorRatio") ? "highErrorRatio" : problem.startsWith("latencyP95Seconds") ? "latencyP95Seconds" : "serviceLatencyP95Seconds");
+    for (const p of validateRed(red)) {
+        const key = redKey(p);
+        c.add(key, v[key], p.replace(/^errorRatio/, "highErrorRatio"), key === "highErrorRatio" ? "a ratio above 0 and below 1, e.g. 0.05" : "seconds above 0, at most 600; serviceLatencyP95Seconds maps service.name to seconds");
+    }
+
+    const prices: GenAiPrice[] = [];
+    const priceAllowed = `objects like {"model": "gpt-4o", "inputUsdPerMillionTokens": 2.5, "outputUsdPerMillionTokens": 10}`;
+    for (const [i, item] of ((json("genAiPrices", "array") ?? []) as unknown[]).entries()) {
+        const key = `genAiPrices[${i}]`;
+        const o = (typeof item === "object" && item !== null && !Array.isArray(item) ? item : undefined) as Record<string, unknown> | undefined;
+        const unknown = o ? Object.keys(o).filter(k => !["model", "inputUsdPerMillionTokens", "outputUsdPerMillionTokens"].includes(k)) : [];
+        if (!o || unknown.length || typeof o.model !== "string") { c.add(key, item, unknown.length ? `unknown field ${unknown.join(", ")}` : "not a priced model", priceAllowed); continue; }
+        prices.push({ model: o.model, inputUsdPerMillionTokens: decimal(o.inputUsdPerMillionTokens), outputUsdPerMillionTokens: decimal(o.outputUsdPerMillionTokens) });
+    }
+    const genAi: GenAiSettings = {
+        prices,
+        latencyP95Seconds: number("genAiLatencyP95Seconds", 20)!,
+        ...(v.genAiDailyBudgetUsd !== undefined ? { dailyBudgetUsd: number("genAiDailyBudgetUsd", undefined) } : {}),
+    };
+    for (const p of validateGenAi(genAi)) {
+        const key: ConfigKey = p.startsWith("dailyBudgetUsd") ? "genAiDailyBudgetUsd" : p.startsWith("latencyP95Seconds") ? "genAiLatencyP95Seconds" : "genAiPrices";
+        c.add(key, key === "genAiPrices" ? v.genAiPrices : v[key], p, key === "genAiPrices" ? `${priceAllowed}, each model once, prices from 0 to 10000 USD` : key === "genAiDailyBudgetUsd" ? "USD above 0, with genAiPrices set" : "seconds above 0, at most 600");
+    }
+    return { runbookBaseUrl, slos, red, genAi };
 }
 
 function isTimeZone(zone: string): boolean {

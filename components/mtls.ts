@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import type { CertificateConfig } from "./config";
+import type { CertificateValidity } from "./render/rules/catalogue/certificates";
 import {
     CLIENT_IDENTITIES, ClientIdentity, K3S_CAS, K3sCa, k3sCaResourceName, NAMESPACE, SERVER_IDENTITIES, serverDnsNames,
 } from "./render/pki";
@@ -48,8 +49,11 @@ export class MutualTls extends pulumi.ComponentResource {
     public readonly servers: Readonly<Record<string, KeyPair>>;
     public readonly clients: Readonly<Record<ClientIdentity, KeyPair>>;
     public readonly k3s?: K3sPki;
+    /** Every certificate issued here with its notAfter, for the expiry alerts. */
+    public readonly validity: pulumi.Output<CertificateValidity[]>;
 
     private readonly organization: string;
+    private readonly issued: pulumi.Output<CertificateValidity>[] = [];
     private readonly certs: CertificateConfig;
 
     constructor(name: string, args: MutualTlsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -58,7 +62,7 @@ export class MutualTls extends pulumi.ComponentResource {
         this.certs = args.certificates;
         const namespace = args.namespace ?? NAMESPACE;
 
-        const root = this.selfSignedCa(`${name}-root-ca`, "observability-stack root CA");
+        const root = this.selfSignedCa(`${name}-root-ca`, "observability-stack root CA", "root-ca");
         this.caCertPem = root.certPem;
 
         const servers: Record<string, KeyPair> = {};
@@ -67,13 +71,13 @@ export class MutualTls extends pulumi.ComponentResource {
                 commonName: `${id.services[0]}.${id.namespace ?? namespace}.svc`,
                 dnsNames: serverDnsNames(id, args.domain, namespace),
                 uses: SERVER_USES,
-            });
+            }, { certificate: id.name, kind: "server" });
         }
         this.servers = servers;
 
         const clients = {} as Record<ClientIdentity, KeyPair>;
         for (const id of CLIENT_IDENTITIES) {
-            clients[id] = this.issue(`${name}-client-${id}`, root, { commonName: id, uses: CLIENT_USES });
+            clients[id] = this.issue(`${name}-client-${id}`, root, { commonName: id, uses: CLIENT_USES }, { certificate: `client-${id}`, kind: "client" });
         }
         this.clients = clients;
 
@@ -82,21 +86,22 @@ export class MutualTls extends pulumi.ComponentResource {
             // No early renewal on these: rotating a k3s CA needs `k3s certificate rotate-ca` (see README).
             const cas = {} as Record<K3sCa, KeyPair>;
             for (const ca of K3S_CAS) {
-                cas[ca] = this.selfSignedCa(`${name}-k3s-${k3sCaResourceName(ca)}`, `k3s ${ca}`, false);
+                cas[ca] = this.selfSignedCa(`${name}-k3s-${k3sCaResourceName(ca)}`, `k3s ${ca}`, `k3s-${k3sCaResourceName(ca)}`, false);
             }
             const serviceAccountKey = new tls.PrivateKey(`${name}-k3s-service-account-key`, { algorithm: "RSA", rsaBits: 2048 }, { parent: this });
             const admin = this.issue(`${name}-k3s-admin`, cas["client-ca"], {
                 commonName: "observability-admin",
                 organization: "system:masters",
                 uses: CLIENT_USES,
-            });
+            }, { certificate: "k3s-admin", kind: "client" });
             this.k3s = { cas, serviceAccountKeyPem: pulumi.secret(serviceAccountKey.privateKeyPem), admin };
         }
 
-        this.registerOutputs({ caCertPem: this.caCertPem, servers: this.servers, clients: this.clients, k3s: this.k3s });
+        this.validity = pulumi.all(this.issued);
+        this.registerOutputs({ caCertPem: this.caCertPem, servers: this.servers, clients: this.clients, k3s: this.k3s, validity: this.validity });
     }
 
-    private selfSignedCa(name: string, commonName: string, renew = true): KeyPair {
+    private selfSignedCa(name: string, commonName: string, certificate: string, renew = true): KeyPair {
         const key = new tls.PrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
         const cert = new tls.SelfSignedCert(name, {
             privateKeyPem: key.privateKeyPem,
@@ -106,10 +111,13 @@ export class MutualTls extends pulumi.ComponentResource {
             validityPeriodHours: this.certs.caValidityHours,
             earlyRenewalHours: renew ? this.certs.earlyRenewalHours : undefined,
         }, { parent: this });
+        this.issued.push(cert.validityEndTime.apply(notAfter => ({ certificate, kind: "ca" as const, notAfter })));
         return { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
     }
 
-    private issue(name: string, ca: KeyPair, spec: { commonName: string; organization?: string; dnsNames?: string[]; uses: string[] }): KeyPair {
+    private issue(
+        name: string, ca: KeyPair, spec: { commonName: string; organization?: string; dnsNames?: string[]; uses: string[] }, id: Omit<CertificateValidity, "notAfter">,
+    ): KeyPair {
         const key = new tls.PrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
         const csr = new tls.CertRequest(`${name}-csr`, {
             privateKeyPem: key.privateKeyPem,
@@ -124,6 +132,7 @@ export class MutualTls extends pulumi.ComponentResource {
             validityPeriodHours: this.certs.validityHours,
             earlyRenewalHours: this.certs.earlyRenewalHours,
         }, { parent: this });
+        this.issued.push(cert.validityEndTime.apply(notAfter => ({ ...id, notAfter })));
         return { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
     }
 }

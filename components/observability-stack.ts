@@ -10,6 +10,8 @@ import { KafkaBuffer, kafkaClientSecret } from "./kafka";
 import { ObservabilityHost } from "./host";
 import { Loki } from "./loki";
 import { Mimir } from "./mimir";
+import { MimirRules } from "./mimir-rules";
+import { ruleFiles } from "./render/rules/index";
 import { MutualTls } from "./mtls";
 import { MetricsEndpoint, serviceHost } from "./render/backends/common";
 import { checkedCollectors } from "./render/collector/index";
@@ -50,6 +52,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     public readonly k8sProvider: k8s.Provider;
     public readonly alertmanager: Alertmanager;
     public readonly mimir: Mimir;
+    /** The alerting and recording rules Mimir's ruler evaluates. */
+    public readonly rules: MimirRules;
     public readonly loki: Loki;
     public readonly tempo: Tempo;
     public readonly grafana: Grafana;
@@ -140,7 +144,13 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         this.alertmanager = new Alertmanager(`${name}-alertmanager`, {
             base, serverTls: servers.alertmanager, caCertPem: ca, credentials: config.alerting.credentials,
         }, withCluster);
-        this.mimir = new Mimir(`${name}-mimir`, storing("mimir"), { ...withCluster, dependsOn: [namespace, ...kafkaDeps] });
+        // The rule catalogue, the SLOs from config and the expiry of every certificate the PKI issued.
+        const content = config.content;
+        this.rules = new MimirRules(`${name}-rules`, {
+            namespace: NAMESPACE,
+            files: this.pki.validity.apply(certificates => ruleFiles({ ...content, certificates })),
+        }, withCluster);
+        this.mimir = new Mimir(`${name}-mimir`, storing("mimir"), { ...withCluster, dependsOn: [namespace, this.rules, ...kafkaDeps] });
         this.loki = new Loki(`${name}-loki`, storing("loki"), withCluster);
         this.tempo = new Tempo(`${name}-tempo`, storing("tempo"), withCluster);
         this.grafana = new Grafana(`${name}-grafana`, {

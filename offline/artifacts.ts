@@ -4,6 +4,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { ALERTMANAGER_RELEASE } from "../components/render/backends/alertmanager";
+import { MIMIR_RULES_CONFIGMAP } from "../components/render/backends/mimir";
 import { CapacityReport, formatCapacity } from "../components/render/capacity";
 import { policyReport, PolicyReport, renderedResources } from "../policy/harness";
 import { policies } from "../policy/policies";
@@ -139,6 +141,16 @@ export const collectorConfigs: Extractor = run => run.resources
         return { path: file, content: YAML.stringify(i.values.alternateConfig, { lineWidth: 0, aliasDuplicateObjects: false }) };
     });
 
+/** `rules/<file>.yaml`: the rule files exactly as the ruler's ConfigMap mounts them. */
+export const ruleFileArtifacts: Extractor = run => run.resources
+    .filter(r => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs as { metadata?: { name?: string } }).metadata?.name === MIMIR_RULES_CONFIGMAP)
+    .flatMap(r => Object.entries((r.inputs as { data?: Record<string, string> }).data ?? {}).map(([file, content]) => ({ path: `rules/${file}`, content })));
+
+/** `alertmanager/alertmanager.yaml`: the configuration the Alertmanager release runs (the chart writes `config` as is). */
+export const alertmanagerConfigArtifact: Extractor = run => run.resources
+    .filter(r => r.type === HELM_RELEASE_TYPE && (r.inputs as { name?: string }).name === ALERTMANAGER_RELEASE)
+    .map(r => ({ path: "alertmanager/alertmanager.yaml", content: YAML.stringify((r.inputs as { values?: { config?: unknown } }).values?.config ?? {}, { lineWidth: 0 }) }));
+
 /** `host/cloud-init.yaml` and every file it writes, as its own file under `host/files/`. */
 export const hostCloudInit: Extractor = run => {
     const hosts = run.resources.filter(r => r.type === "aws:ec2/instance:Instance" && typeof r.inputs.userData === "string");
@@ -160,7 +172,9 @@ export async function policyReportArtifact(run: EngineResult): Promise<{ artifac
 }
 
 /** Every extractor, in order. */
-export const EXTRACTORS: readonly Extractor[] = [resourcesJson, graphMermaid, summaryMarkdown, hostCloudInit, helmReleases, collectorConfigs];
+export const EXTRACTORS: readonly Extractor[] = [
+    resourcesJson, graphMermaid, summaryMarkdown, hostCloudInit, helmReleases, collectorConfigs, ruleFileArtifacts, alertmanagerConfigArtifact,
+];
 
 const PRIVATE_KEY_RE = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 

@@ -4,6 +4,8 @@ import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 export const ACCOUNT_ID = "123456789012";
+/** When the offline engine's certificates are issued (their notAfter follows from validityPeriodHours). */
+export const MOCK_ISSUED_AT = "2026-01-01T00:00:00Z";
 
 /** What the engine hands `newResource`, kept for the render. */
 export interface Registration {
@@ -80,8 +82,18 @@ function resourceOutputs(type: string, name: string, inputs: Record<string, unkn
         case "tls:index/certRequest:CertRequest":
             return { id: `csr-${h}`, state: { ...state, certRequestPem: fakePem("CERTIFICATE REQUEST", name) } };
         case "tls:index/selfSignedCert:SelfSignedCert":
-        case "tls:index/locallySignedCert:LocallySignedCert":
-            return { id: `cert-${h}`, state: { ...state, certPem: fakePem("CERTIFICATE", name), readyForRenewal: false } };
+        case "tls:index/locallySignedCert:LocallySignedCert": {
+            // Validity from a fixed issue time, so renders are reproducible; RFC 3339 like the provider's.
+            const hours = Number(inputs.validityPeriodHours);
+            const start = Date.parse(MOCK_ISSUED_AT);
+            return {
+                id: `cert-${h}`,
+                state: {
+                    ...state, certPem: fakePem("CERTIFICATE", name), readyForRenewal: false,
+                    validityStartTime: MOCK_ISSUED_AT, validityEndTime: new Date(start + hours * 3600_000).toISOString().replace(".000Z", "Z"),
+                },
+            };
+        }
         case "random:index/randomPassword:RandomPassword":
             return { id: `pw-${h}`, state: { ...state, result: `offline-password-${digest(name, 24)}` } };
         default:

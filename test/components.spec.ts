@@ -32,14 +32,14 @@ const one = (r: EngineResult, type: string, name: string): RenderedResource => {
 const value = <T>(o: pulumi.Output<T>) => new Promise<T>(resolve => o.apply(v => { resolve(v); return v; }));
 
 describe("TelemetryBuckets", () => {
-    it("hardens each of the six buckets: SSE, versioning, public access block, TLS-only policy, lifecycle", async () => {
+    it("hardens each of the five buckets: SSE, versioning, public access block, TLS-only policy, lifecycle", async () => {
         const cfg = config({ adminCidrs: '["198.51.100.10/32"]' });
         const { result, built } = await run(async () => {
             const { TelemetryBuckets } = await import("../components/buckets");
             return new TelemetryBuckets("t-s3", { retentionDays: { metrics: 15, logs: 7, traces: 3 }, buckets: cfg.buckets });
         });
         const buckets = ofType(result, "s3/bucket:Bucket");
-        assert.equal(buckets.length, 6);
+        assert.equal(buckets.length, 5);
         for (const b of buckets) {
             assert.equal(b.parent, "t-s3");
             assert.ok(b.name.startsWith("t-s3-"), b.name);
@@ -63,7 +63,7 @@ describe("TelemetryBuckets", () => {
         }
         const access = JSON.parse(await value((built as TelemetryBuckets).accessPolicyJson));
         const arns = await value((built as TelemetryBuckets).bucketArns);
-        assert.equal(arns.length, 6);
+        assert.equal(arns.length, 5);
         assert.deepEqual(access.Statement[0].Resource, arns);
         assert.deepEqual(access.Statement[1].Resource, arns.map(a => `${a}/*`));
         assert.equal(ofType(result, "BucketReplicationConfig").length, 0);
@@ -76,7 +76,7 @@ describe("TelemetryBuckets", () => {
             return new TelemetryBuckets("t-s3", { retentionDays: { metrics: 15, logs: 7, traces: 3 }, buckets: cfg.buckets });
         });
         const sse = ofType(result, "BucketServerSideEncryptionConfiguration");
-        assert.equal(sse.length, 12);
+        assert.equal(sse.length, 10);
         const sources = sse.filter(s => !s.name.endsWith("-replica"));
         const replicas = sse.filter(s => s.name.endsWith("-replica"));
         for (const s of sources) assert.deepEqual(s.inputs.rules, [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KMS }, bucketKeyEnabled: true }]);
@@ -85,11 +85,11 @@ describe("TelemetryBuckets", () => {
             assert.equal(s.inputs.region, "eu-central-1");
         }
         const replicaBuckets = ofType(result, "s3/bucket:Bucket").filter(b => b.name.endsWith("-replica"));
-        assert.equal(replicaBuckets.length, 6);
+        assert.equal(replicaBuckets.length, 5);
         assert.ok(replicaBuckets.every(b => b.inputs.region === "eu-central-1"));
         const roleArn = await value((built as TelemetryBuckets).replicationRoleArn!);
         const repl = ofType(result, "BucketReplicationConfig");
-        assert.equal(repl.length, 6);
+        assert.equal(repl.length, 5);
         for (const r of repl) {
             assert.equal(r.inputs.role, roleArn);
             const rule = (r.inputs.rules as Record<string, any>[])[0];

@@ -41,7 +41,7 @@ describe("offline render of both stacks", () => {
         const of = (t: string) => r.filter(x => x.type === t);
         assert.equal(of("aws:ec2/instance:Instance").length, 1);
         const buckets = of("aws:s3/bucket:Bucket");
-        assert.equal(buckets.length, 6);
+        assert.equal(buckets.length, 5);
         // Every bucket has each of its guards (matched through the bucket id the children reference).
         for (const guard of ["BucketServerSideEncryptionConfiguration", "BucketVersioning", "BucketPublicAccessBlock", "BucketPolicy", "BucketLifecycleConfiguration"]) {
             const children = r.filter(x => x.type.endsWith(`:${guard}`));
@@ -57,7 +57,7 @@ describe("offline render of both stacks", () => {
         // The tree: top-level component, then the four components under it.
         assert.deepEqual(r.filter(x => x.parent === null).map(x => x.name), ["obs-dev"]);
         assert.deepEqual(r.filter(x => x.parent === "obs-dev").map(x => x.name).sort(), [
-            "obs-dev-alertmanager", "obs-dev-aws", "obs-dev-grafana", "obs-dev-host", "obs-dev-loki", "obs-dev-mimir", "obs-dev-namespace", "obs-dev-otel-agent", "obs-dev-otel-gateway", "obs-dev-pki", "obs-dev-s3", "obs-dev-tempo",
+            "obs-dev-alertmanager", "obs-dev-aws", "obs-dev-grafana", "obs-dev-host", "obs-dev-loki", "obs-dev-mimir", "obs-dev-namespace", "obs-dev-otel-agent", "obs-dev-otel-gateway", "obs-dev-pki", "obs-dev-rules", "obs-dev-s3", "obs-dev-tempo",
         ]);
         assert.ok(r.every(x => x.parent === null || r.some(p => p.name === x.parent)), "every parent is a rendered resource");
     });
@@ -70,7 +70,7 @@ describe("offline render of both stacks", () => {
         const k8s = r.filter(x => x.type === "pulumi:providers:kubernetes");
         assert.equal(k8s.length, 1);
         assert.equal(k8s[0].inputs.kubeconfig, "[secret]");
-        assert.equal(r.filter(x => x.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig").length, 6);
+        assert.equal(r.filter(x => x.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig").length, 5);
         const lifecycle = r.filter(x => x.type.endsWith(":BucketLifecycleConfiguration") && x.name === "obs-prod-s3-mimir-blocks")[0];
         assert.equal(lifecycle.inputs.rules.find((x: { id: string }) => x.id === "expire-after-retention").expiration.days, 97, "90d + 7d margin");
     });
@@ -88,7 +88,7 @@ describe("offline render of both stacks", () => {
         assert.match(graph, /^flowchart LR/);
         assert.ok((graph.match(/-->/g) ?? []).length >= 100);
         const summary = fs.readFileSync(path.join(rendered.prod.outDir, "summary.md"), "utf8");
-        assert.match(summary, /\| `aws:s3\/bucket:Bucket` \| 12 \|/);
+        assert.match(summary, /\| `aws:s3\/bucket:Bucket` \| 10 \|/);
     });
 
     it("never writes a private key or any secret value", () => {

@@ -24,7 +24,6 @@ export const STORES: readonly StoreSpec[] = [
     { store: "loki-ruler", backend: "loki", description: "Loki ruler rule files" },
     { store: "tempo-traces", backend: "tempo", signal: "traces", description: "Tempo trace blocks" },
     { store: "mimir-blocks", backend: "mimir", signal: "metrics", description: "Mimir TSDB blocks" },
-    { store: "mimir-ruler", backend: "mimir", description: "Mimir ruler rule groups" },
     { store: "mimir-alertmanager", backend: "mimir", description: "Mimir Alertmanager state and configuration" },
 ];
 

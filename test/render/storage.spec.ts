@@ -5,11 +5,11 @@ import { bucketAccessPolicy, expirationDays, lifecycleRules, STORES, tlsOnlyBuck
 
 describe("storage renderer", () => {
     it("has one bucket per store, and only the data stores expire", () => {
-        assert.deepEqual(STORES.map(s => s.store), ["loki-chunks", "loki-ruler", "tempo-traces", "mimir-blocks", "mimir-ruler", "mimir-alertmanager"]);
+        assert.deepEqual(STORES.map(s => s.store), ["loki-chunks", "loki-ruler", "tempo-traces", "mimir-blocks", "mimir-alertmanager"]);
         const retention = { metrics: 15, logs: 7, traces: 3 };
         const days = Object.fromEntries(STORES.map(s => [s.store, expirationDays(s, retention, 7)]));
         assert.deepEqual(days, {
-            "loki-chunks": 14, "loki-ruler": undefined, "tempo-traces": 10, "mimir-blocks": 22, "mimir-ruler": undefined, "mimir-alertmanager": undefined,
+            "loki-chunks": 14, "loki-ruler": undefined, "tempo-traces": 10, "mimir-blocks": 22, "mimir-alertmanager": undefined,
         });
     });
 

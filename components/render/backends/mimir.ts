@@ -1,6 +1,6 @@
 // Values of `mimir-distributed` 6.1.0: the classic architecture, or ingest storage on the stack's Kafka when Kafka
 // buffering is on (TLS and SASL/SCRAM, brokers and password from the kafka-client Secret); MinIO and the bundled
-// Kafka off, blocks/ruler/alertmanager state in S3, compactor retention from the metrics retention, gRPC and gossip
+// Kafka off, blocks and alertmanager state in S3, rules from the deploy's ConfigMap, compactor retention from the metrics retention, gRPC and gossip
 // over mTLS, and a ruler that sends alerts to the standalone Alertmanager.
 import type { Environment } from "../../config";
 import { KAFKA_ENV, KAFKA_SASL_MECHANISM, KAFKA_TOPICS, kafkaEnv, KafkaSettings } from "../kafka";
@@ -10,6 +10,14 @@ import {
 } from "./common";
 
 export const MIMIR_RELEASE = "mimir";
+/**
+ * The ruler reads the stack's rule files from this ConfigMap (one key per file), mounted as the rules of tenant
+ * `anonymous` (multi-tenancy is off): `ruler_storage` is local and read-only, so the rules are exactly what the
+ * deploy rendered. A changed ConfigMap reaches the pods within a kubelet sync and the ruler's next poll (1 minute).
+ */
+export const MIMIR_RULES_CONFIGMAP = "mimir-rules";
+export const MIMIR_RULES_DIR = "/rules";
+export const MIMIR_TENANT = "anonymous";
 export const MIMIR_HTTP_PORT = 8080;
 
 /** Services clients use: writes (remote-write, OTLP) on the distributor, PromQL on the query-frontend. */
@@ -95,7 +103,7 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
         store_gateway: { sharding_ring: { replication_factor: dev ? 1 : 3 } },
         common: { storage: { backend: "s3", s3: { endpoint: s3Endpoint(ctx.storage.region), region: ctx.storage.region } } },
         blocks_storage: { backend: "s3", s3: { bucket_name: ctx.storage.buckets["mimir-blocks"] } },
-        ruler_storage: { backend: "s3", s3: { bucket_name: ctx.storage.buckets["mimir-ruler"] } },
+        ruler_storage: { backend: "local", local: { directory: MIMIR_RULES_DIR } },
         alertmanager_storage: { backend: "s3", s3: { bucket_name: ctx.storage.buckets["mimir-alertmanager"] } },
         limits: {
             compactor_blocks_retention_period: `${ctx.retention.metrics.days}d`,
@@ -128,6 +136,10 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
             resources: res(c),
             ...(c.pv ? { persistentVolume: { enabled: true, size: c.pv } } : {}),
             ...(c.key === "ingester" || c.key === "store_gateway" ? { zoneAwareReplication: { enabled: false } } : {}),
+            ...(c.key === "ruler" ? {
+                extraVolumes: [{ name: "rules", configMap: { name: MIMIR_RULES_CONFIGMAP } }],
+                extraVolumeMounts: [{ name: "rules", mountPath: `${MIMIR_RULES_DIR}/${MIMIR_TENANT}`, readOnly: true }],
+            } : {}),
             ...(dev ? {} : { podDisruptionBudget: { maxUnavailable: 1 }, ...(c.prod > 1 ? { affinity: spreadOverNodes(selector(c.component)) } : {}) }),
         }])),
         // The standalone Alertmanager release receives the ruler's alerts.

@@ -16,7 +16,8 @@ export const SPAN_METRICS = {
 /** The generator's default latency buckets in seconds (ExponentialBuckets(0.002, 2, 14)): latency SLO thresholds must be one. */
 export const LATENCY_BUCKETS_SECONDS: readonly number[] = Array.from({ length: 14 }, (_, i) => 0.002 * 2 ** i);
 
-export type SliKind = "availability" | "latency";
+export const SLI_KINDS = ["availability", "latency"] as const;
+export type SliKind = (typeof SLI_KINDS)[number];
 
 export interface SloSpec {
     /** Unique name, used in rule names and the `slo` label: lower-case letters, digits and dashes. */
