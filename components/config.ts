@@ -112,6 +112,11 @@ export interface StackConfig {
     /** IAM OIDC provider of the existing cluster (clusterKind `existing`): backends get IRSA roles. */
     readonly oidcProvider?: OidcProvider;
     readonly alerting: AlertingConfig;
+    /**
+     * Where the deploy (and people) reach Grafana over HTTPS, for the dashboards: `grafanaUrl`, else
+     * `https://grafana.<domain>`; absent on a k3s host without either (the host's public IP is used).
+     */
+    readonly grafanaUrl?: string;
     /** What the alert rules and dashboards are built from: runbook links, SLOs, RED and gen_ai thresholds. */
     readonly content: ContentConfig;
     readonly collector: CollectorSettings;
@@ -190,6 +195,7 @@ export const CONFIG_KEYS = {
     slackWebhookUrl: "secret",
     deadMansSwitchUrl: "secret",
     maintenanceWindows: "array",
+    grafanaUrl: "string",
     runbookBaseUrl: "string",
     slos: "array",
     highErrorRatio: "number",
@@ -577,6 +583,18 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
     // Alerting: every integration with a credential is on; prod must page someone.
     const alerting = parseAlerting(c, raw.secrets, environment, json);
     const content = parseContent(c, v, json);
+    let grafanaUrl = domain ? `https://grafana.${domain}` : undefined;
+    if (v.grafanaUrl !== undefined) {
+        let url: URL | undefined;
+        try { url = new URL(v.grafanaUrl); } catch { url = undefined; }
+        if (!url || url.protocol !== "https:" || url.username || url.password || url.search || url.hash || url.pathname !== "/") {
+            c.add("grafanaUrl", v.grafanaUrl, "not an https origin", "https://<host>[:port] without path or credentials, answered by the stack's Grafana ingress, e.g. https://grafana.example.com");
+        } else grafanaUrl = url.origin;
+    }
+    if (grafanaUrl === undefined && clusterKind === "existing") {
+        c.add("grafanaUrl", undefined, "required for clusterKind existing without a domain: the deploy delivers the dashboards through Grafana's API",
+            "https://grafana.example.com (the host the stack's Grafana ingress answers to), or set domain");
+    }
 
     // Collector tier.
     const collector = parseCollector(c, v, envDefaults, json, integer, bool);
@@ -616,6 +634,7 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
         kubeconfig,
         oidcProvider,
         alerting,
+        grafanaUrl,
         content,
         collector,
         kafka,

@@ -49,9 +49,8 @@ export class MutualTls extends pulumi.ComponentResource {
     public readonly servers: Readonly<Record<string, KeyPair>>;
     public readonly clients: Readonly<Record<ClientIdentity, KeyPair>>;
     public readonly k3s?: K3sPki;
-    /** Every certificate issued here with its notAfter, for the expiry alerts. */
-    public readonly validity: pulumi.Output<CertificateValidity[]>;
 
+    private readonly root: KeyPair;
     private readonly organization: string;
     private readonly issued: pulumi.Output<CertificateValidity>[] = [];
     private readonly certs: CertificateConfig;
@@ -97,8 +96,21 @@ export class MutualTls extends pulumi.ComponentResource {
             this.k3s = { cas, serviceAccountKeyPem: pulumi.secret(serviceAccountKey.privateKeyPem), admin };
         }
 
-        this.validity = pulumi.all(this.issued);
-        this.registerOutputs({ caCertPem: this.caCertPem, servers: this.servers, clients: this.clients, k3s: this.k3s, validity: this.validity });
+        this.root = root;
+        this.registerOutputs({ caCertPem: this.caCertPem, servers: this.servers, clients: this.clients, k3s: this.k3s });
+    }
+
+    /** Every certificate issued so far (including `issueServer`'s) with its notAfter, for the expiry alerts. */
+    public get validity(): pulumi.Output<CertificateValidity[]> {
+        return pulumi.all([...this.issued]);
+    }
+
+    /**
+     * A further server certificate from the root CA, for names known only once other resources exist (the dev host's
+     * public IP for Grafana's endpoint). It renews like the others and is counted in `validity`.
+     */
+    public issueServer(name: string, spec: { certificate: string; commonName: string; dnsNames?: string[]; ipAddresses?: pulumi.Input<string>[] }): KeyPair {
+        return this.issue(`${name}`, this.root, { commonName: spec.commonName, dnsNames: spec.dnsNames, ipAddresses: spec.ipAddresses, uses: SERVER_USES }, { certificate: spec.certificate, kind: "server" });
     }
 
     private selfSignedCa(name: string, commonName: string, certificate: string, renew = true): KeyPair {
@@ -116,13 +128,15 @@ export class MutualTls extends pulumi.ComponentResource {
     }
 
     private issue(
-        name: string, ca: KeyPair, spec: { commonName: string; organization?: string; dnsNames?: string[]; uses: string[] }, id: Omit<CertificateValidity, "notAfter">,
+        name: string, ca: KeyPair, spec: { commonName: string; organization?: string; dnsNames?: string[]; ipAddresses?: pulumi.Input<string>[]; uses: string[] },
+        id: Omit<CertificateValidity, "notAfter">,
     ): KeyPair {
         const key = new tls.PrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
         const csr = new tls.CertRequest(`${name}-csr`, {
             privateKeyPem: key.privateKeyPem,
             subject: { commonName: spec.commonName, organization: spec.organization ?? this.organization },
             dnsNames: spec.dnsNames,
+            ipAddresses: spec.ipAddresses,
         }, { parent: this });
         const cert = new tls.LocallySignedCert(name, {
             certRequestPem: csr.certRequestPem,

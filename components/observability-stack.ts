@@ -5,7 +5,11 @@ import { Alertmanager } from "./alertmanager";
 import type { BackendRelease } from "./backend-release";
 import { TelemetryBuckets } from "./buckets";
 import { backendBase, StackConfig } from "./config";
+import * as net from "net";
+import { GrafanaDashboards } from "./dashboards";
 import { Grafana } from "./grafana";
+import { GrafanaEndpoint } from "./grafana-endpoint";
+import { renderDashboards } from "./render/dashboards/index";
 import { KafkaBuffer, kafkaClientSecret } from "./kafka";
 import { ObservabilityHost } from "./host";
 import { Loki } from "./loki";
@@ -57,6 +61,11 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     public readonly loki: Loki;
     public readonly tempo: Tempo;
     public readonly grafana: Grafana;
+    /** Grafana's HTTPS endpoint (an ingress with a certificate from the stack's CA) and its URL. */
+    public readonly grafanaEndpoint: GrafanaEndpoint;
+    public readonly grafanaUrl: pulumi.Output<string>;
+    /** The dashboards, delivered through Grafana's API. */
+    public readonly dashboards: GrafanaDashboards;
     public readonly gateway: OtelGateway;
     public readonly agent: OtelAgent;
     /** Kafka between the agents and the gateway, and Mimir's ingest storage (when `kafka` is not off). */
@@ -144,6 +153,19 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         this.alertmanager = new Alertmanager(`${name}-alertmanager`, {
             base, serverTls: servers.alertmanager, caCertPem: ca, credentials: config.alerting.credentials,
         }, withCluster);
+        // Grafana's endpoint: its name (grafanaUrl, or grafana.<domain>), or on a k3s host without one the host's
+        // public IP; the certificate is issued here, once that address exists, so the expiry rules below include it.
+        const grafanaHost = config.grafanaUrl ? new URL(config.grafanaUrl).hostname : undefined;
+        if (grafanaHost === undefined && !this.host) throw new Error("ObservabilityStack: no Grafana URL for an existing cluster (config requires grafanaUrl or domain)");
+        const byIp = grafanaHost !== undefined && net.isIP(grafanaHost) !== 0;
+        const endpointTls = this.pki.issueServer(`${name}-pki-grafana-endpoint`, {
+            certificate: "grafana-endpoint",
+            commonName: grafanaHost ?? "grafana",
+            dnsNames: grafanaHost && !byIp ? [grafanaHost] : undefined,
+            ipAddresses: grafanaHost ? (byIp ? [grafanaHost] : undefined) : [this.host!.publicIp],
+        });
+        this.grafanaUrl = config.grafanaUrl ? pulumi.output(config.grafanaUrl) : pulumi.interpolate`https://${this.host!.publicIp}`;
+
         // The rule catalogue, the SLOs from config and the expiry of every certificate the PKI issued.
         const content = config.content;
         this.rules = new MimirRules(`${name}-rules`, {
@@ -156,6 +178,18 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         this.grafana = new Grafana(`${name}-grafana`, {
             base, serverTls: servers.grafana, caCertPem: ca, clientTls: this.pki.clients.grafana,
         }, withCluster);
+        this.grafanaEndpoint = new GrafanaEndpoint(`${name}-grafana-endpoint`, {
+            namespace: NAMESPACE,
+            tls: endpointTls,
+            host: grafanaHost && !byIp ? grafanaHost : undefined,
+            k3sTraefik: config.clusterKind === "ec2-k3s",
+        }, withCluster);
+        this.dashboards = new GrafanaDashboards(`${name}-dashboards`, {
+            url: this.grafanaUrl,
+            adminPassword: this.grafana.adminPassword,
+            caCertPem: ca,
+            dashboards: renderDashboards(content),
+        }, { parent: this, dependsOn: [this.grafana, this.grafanaEndpoint] });
         // The collectors, rendered and validated once: the gateway after the backends it exports to, the agents after it.
         const collectors = checkedCollectors(base);
         this.gateway = new OtelGateway(`${name}-otel-gateway`, {

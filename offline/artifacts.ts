@@ -151,6 +151,15 @@ export const alertmanagerConfigArtifact: Extractor = run => run.resources
     .filter(r => r.type === HELM_RELEASE_TYPE && (r.inputs as { name?: string }).name === ALERTMANAGER_RELEASE)
     .map(r => ({ path: "alertmanager/alertmanager.yaml", content: YAML.stringify((r.inputs as { values?: { config?: unknown } }).values?.config ?? {}, { lineWidth: 0 }) }));
 
+/** `dashboards/<uid>.json`: each dashboard exactly as the Grafana provider uploads it. */
+export const dashboardArtifacts: Extractor = run => run.resources
+    .filter(r => r.type === "grafana:oss/dashboard:Dashboard")
+    .map(r => {
+        const model = JSON.parse(String((r.inputs as { configJson?: string }).configJson)) as { uid?: string };
+        if (!model.uid) throw new Error(`dashboard ${r.name} has no uid`);
+        return { path: `dashboards/${model.uid}.json`, content: json(model) };
+    });
+
 /** `host/cloud-init.yaml` and every file it writes, as its own file under `host/files/`. */
 export const hostCloudInit: Extractor = run => {
     const hosts = run.resources.filter(r => r.type === "aws:ec2/instance:Instance" && typeof r.inputs.userData === "string");
@@ -173,7 +182,7 @@ export async function policyReportArtifact(run: EngineResult): Promise<{ artifac
 
 /** Every extractor, in order. */
 export const EXTRACTORS: readonly Extractor[] = [
-    resourcesJson, graphMermaid, summaryMarkdown, hostCloudInit, helmReleases, collectorConfigs, ruleFileArtifacts, alertmanagerConfigArtifact,
+    resourcesJson, graphMermaid, summaryMarkdown, hostCloudInit, helmReleases, collectorConfigs, ruleFileArtifacts, alertmanagerConfigArtifact, dashboardArtifacts,
 ];
 
 const PRIVATE_KEY_RE = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;

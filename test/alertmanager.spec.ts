@@ -2,7 +2,7 @@
 // Prometheus evaluates the rendered rule files over synthetic series and a real Alertmanager runs the rendered
 // config with its API URLs and credential files pointed at local sinks (127.0.0.1 only).
 import { strict as assert } from "assert";
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
@@ -13,6 +13,7 @@ import { AlertmanagerConfigOptions, alertmanagerConfig, INTEGRATIONS, Integratio
 import { Values } from "../components/render/backends/common";
 import { ruleFiles } from "../components/render/rules/index";
 import { writeRuleFiles } from "./helpers/rules";
+import { freePort, start, stop } from "./helpers/processes";
 import { runTool, tempFile } from "./helpers/tools";
 
 const ALL: AlertmanagerConfigOptions = {
@@ -79,18 +80,6 @@ describe("Alertmanager routing (amtool)", () => {
     });
 });
 
-/** A free TCP port on 127.0.0.1. */
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.listen(0, "127.0.0.1", () => {
-            const port = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(port));
-        });
-        s.on("error", reject);
-    });
-}
-
 interface Received { path: string; body: string }
 
 /** The local sink: records every POST, and serves synthetic component metrics that count up on each scrape. */
@@ -116,18 +105,6 @@ function startSink(): Promise<{ server: http.Server; port: number; received: Rec
         });
     });
     return new Promise(resolve => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as net.AddressInfo).port, received })));
-}
-
-function start(cmd: string, args: string[], debianPackage: string, log: string[]): ChildProcess {
-    const child = spawn(cmd, args);
-    child.on("error", e => { log.push(`${cmd}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? `not installed: apt-get install -y ${debianPackage}` : e.message}`); });
-    child.stderr?.on("data", d => { if (log.length < 400) log.push(String(d)); });
-    return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>(resolve => { child.once("exit", () => resolve()); child.kill("SIGTERM"); });
 }
 
 describe("alert delivery, end to end (Prometheus + Alertmanager on 127.0.0.1)", function () {

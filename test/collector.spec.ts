@@ -22,7 +22,7 @@ type Pair = { agent: OtelConfig; gateway: OtelConfig };
 const OPTS = collectorValidateOptions("observability");
 
 function base(stack: string, values: Record<string, string> = {}): BackendBase {
-    const extra: Record<string, string> = stack === "dev" ? { adminCidrs: JSON.stringify(["198.51.100.10/32"]) } : { oidcProviderArn: OIDC };
+    const extra: Record<string, string> = stack === "dev" ? { adminCidrs: JSON.stringify(["198.51.100.10/32"]) } : { oidcProviderArn: OIDC, domain: "obs.example.com" };
     const secrets = stack === "prod" ? { kubeconfig: pulumi.secret("apiVersion: v1"), pagerdutyRoutingKey: pulumi.secret("routing-key") } : {};
     return backendBase(parseStackConfig(stack, { values: { ...extra, ...values }, secrets, awsRegion: "eu-west-1" }));
 }

@@ -2,9 +2,8 @@
 // Prometheus whose remote_write entry is read back from the gateway's rendered exporter (URL, headers, queue,
 // timeout). TLS is off only here: the URL is swapped for the loopback one.
 import { strict as assert } from "assert";
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -12,47 +11,8 @@ import { backendBase, parseStackConfig } from "../components/config";
 import { collectorValidateOptions, renderCollectors } from "../components/render/collector/index";
 import { prometheusRemoteWrite, remoteWriteExporterId } from "../components/render/collector/remote-write";
 import { validateCollectors } from "../components/render/collector/validate";
+import { freePort, poll, start, stop } from "./helpers/processes";
 import { runTool } from "./helpers/tools";
-
-async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.once("error", reject);
-        s.listen(0, "127.0.0.1", () => {
-            const port = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(port));
-        });
-    });
-}
-
-function start(cmd: string, args: string[], debianPackage: string, log: string[]): ChildProcess {
-    runTool(cmd, ["--version"], debianPackage); // fails with the install hint if the tool is missing
-    const p = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-    p.stdout!.on("data", d => log.push(String(d)));
-    p.stderr!.on("data", d => log.push(String(d)));
-    return p;
-}
-
-async function stop(p: ChildProcess | undefined): Promise<void> {
-    if (!p || p.exitCode !== null) return;
-    await new Promise<void>(resolve => {
-        const t = setTimeout(() => { p.kill("SIGKILL"); }, 10000);
-        p.once("exit", () => { clearTimeout(t); resolve(); });
-        p.kill("SIGTERM");
-    });
-}
-
-async function poll<T>(what: string, timeoutMs: number, f: () => Promise<T | undefined>): Promise<T> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-        try {
-            const v = await f();
-            if (v !== undefined) return v;
-        } catch { /* not up yet */ }
-        if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-        await new Promise(r => setTimeout(r, 500));
-    }
-}
 
 describe("remote-write fan-out (real Prometheus → VictoriaMetrics)", function () {
     this.timeout(90000);

@@ -51,13 +51,13 @@ describe("offline render of both stacks", () => {
         }
         assert.ok(of("aws:s3/bucketPolicy:BucketPolicy").every(p => JSON.parse(p.inputs.policy).Statement[0].Condition.Bool["aws:SecureTransport"] === "false"));
         assert.equal(of("tls:index/selfSignedCert:SelfSignedCert").length, 6, "root CA + 5 k3s CAs");
-        assert.equal(of("tls:index/locallySignedCert:LocallySignedCert").length, 12, "7 servers + 4 clients + k3s admin");
+        assert.equal(of("tls:index/locallySignedCert:LocallySignedCert").length, 13, "7 servers + 4 clients + k3s admin + Grafana's endpoint");
         assert.equal(of("aws:ssm/parameter:Parameter").length, 6);
         assert.equal(of("pulumi-nodejs:dynamic/observability:ApiServerReadiness").length, 1);
         // The tree: top-level component, then the four components under it.
         assert.deepEqual(r.filter(x => x.parent === null).map(x => x.name), ["obs-dev"]);
         assert.deepEqual(r.filter(x => x.parent === "obs-dev").map(x => x.name).sort(), [
-            "obs-dev-alertmanager", "obs-dev-aws", "obs-dev-grafana", "obs-dev-host", "obs-dev-loki", "obs-dev-mimir", "obs-dev-namespace", "obs-dev-otel-agent", "obs-dev-otel-gateway", "obs-dev-pki", "obs-dev-rules", "obs-dev-s3", "obs-dev-tempo",
+            "obs-dev-alertmanager", "obs-dev-aws", "obs-dev-dashboards", "obs-dev-grafana", "obs-dev-grafana-endpoint", "obs-dev-host", "obs-dev-loki", "obs-dev-mimir", "obs-dev-namespace", "obs-dev-otel-agent", "obs-dev-otel-gateway", "obs-dev-pki", "obs-dev-rules", "obs-dev-s3", "obs-dev-tempo",
         ]);
         assert.ok(r.every(x => x.parent === null || r.some(p => p.name === x.parent)), "every parent is a rendered resource");
     });
@@ -96,7 +96,7 @@ describe("offline render of both stacks", () => {
             const { files, secretValues } = rendered[stack];
             // Every private key the program made reached some resource only as a secret, so the scan below covers it.
             const keys = rendered[stack].resources.filter(r => r.type === "tls:index/privateKey:PrivateKey");
-            assert.equal(keys.length, stack === "dev" ? 19 : 12);
+            assert.equal(keys.length, stack === "dev" ? 20 : 13);
             for (const k of keys) {
                 const pem = fakePem(k.inputs.algorithm === "RSA" ? "RSA PRIVATE KEY" : "EC PRIVATE KEY", k.name);
                 assert.ok(secretValues.includes(pem), `${k.name} never passed as a secret`);

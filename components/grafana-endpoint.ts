@@ -1,0 +1,66 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+import type { KeyPair } from "./mtls";
+import { GRAFANA_RELEASE } from "./render/backends/grafana";
+
+/** Secret of the endpoint's certificate (stack CA), in the backends' namespace and, on k3s, in Traefik's. */
+export const GRAFANA_ENDPOINT_TLS_SECRET = "grafana-endpoint-tls";
+
+export interface GrafanaEndpointArgs {
+    namespace: string;
+    /** The endpoint's certificate and key, issued by the stack's CA for `host` (or the host's public IP). */
+    tls: KeyPair;
+    /** The DNS name the endpoint answers to; absent, it answers on any name or address (the k3s host's IP). */
+    host?: string;
+    /**
+     * The k3s host's bundled Traefik: make this certificate its default (clients that reach it by IP send no SNI),
+     * through k3s's HelmChartConfig. Defaults to false.
+     */
+    k3sTraefik?: boolean;
+    /** Ingress class; defaults to the cluster's default class (k3s: traefik). */
+    ingressClassName?: string;
+}
+
+/**
+ * Grafana's HTTPS endpoint: an Ingress with a certificate from the stack's CA, so browsers and the deploy's Grafana
+ * provider verify it against the CA (`caCertPem` output). Behind the ingress, Grafana itself serves HTTP in-cluster
+ * (the chart's probes have no HTTPS scheme; see the README's TLS gaps).
+ */
+export class GrafanaEndpoint extends pulumi.ComponentResource {
+    public readonly ingress: k8s.networking.v1.Ingress;
+
+    constructor(name: string, args: GrafanaEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("observability:backends:GrafanaEndpoint", name, {}, opts);
+        const data = pulumi.secret(pulumi.all({ "tls.crt": args.tls.certPem, "tls.key": args.tls.keyPem }));
+        const secret = (suffix: string, namespace: string) => new k8s.core.v1.Secret(`${name}-${suffix}`, {
+            metadata: { name: GRAFANA_ENDPOINT_TLS_SECRET, namespace },
+            type: "kubernetes.io/tls",
+            stringData: data,
+        }, { parent: this });
+        const deps: pulumi.Resource[] = [secret("tls", args.namespace)];
+        if (args.k3sTraefik) {
+            deps.push(secret("traefik-tls", "kube-system"));
+            deps.push(new k8s.apiextensions.CustomResource(`${name}-traefik-config`, {
+                apiVersion: "helm.cattle.io/v1",
+                kind: "HelmChartConfig",
+                metadata: { name: "traefik", namespace: "kube-system" },
+                spec: { valuesContent: YAML.stringify({ tlsStore: { default: { defaultCertificate: { secretName: GRAFANA_ENDPOINT_TLS_SECRET } } } }) },
+            }, { parent: this }));
+        }
+        const backend = { service: { name: GRAFANA_RELEASE, port: { number: 80 } } };
+        this.ingress = new k8s.networking.v1.Ingress(`${name}-ingress`, {
+            metadata: {
+                name: GRAFANA_RELEASE,
+                namespace: args.namespace,
+                annotations: args.k3sTraefik ? { "traefik.ingress.kubernetes.io/router.entrypoints": "websecure", "traefik.ingress.kubernetes.io/router.tls": "true" } : {},
+            },
+            spec: {
+                ...(args.ingressClassName ? { ingressClassName: args.ingressClassName } : {}),
+                tls: [{ ...(args.host ? { hosts: [args.host] } : {}), secretName: GRAFANA_ENDPOINT_TLS_SECRET }],
+                rules: [{ ...(args.host ? { host: args.host } : {}), http: { paths: [{ path: "/", pathType: "Prefix", backend }] } }],
+            },
+        }, { parent: this, dependsOn: deps });
+        this.registerOutputs({ ingress: this.ingress.metadata });
+    }
+}

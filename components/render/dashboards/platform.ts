@@ -1,0 +1,52 @@
+// The platform under the applications: Kubernetes workloads (from the collector's k8s_cluster and kubeletstats
+// receivers) and the hosts (hostmetrics), in the rules' label vocabulary.
+import { LABELS } from "../rules/labels";
+import type { DashboardSpec } from "./model";
+import { base, clusterVariable, namespaceVariable, prom, row, SEL, stat, table, timeseries } from "./panels";
+import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+
+const NS = `{${SEL.cluster}, ${SEL.namespace}}`;
+
+export const kubernetes: DashboardSpec = {
+    uid: "obs-kubernetes",
+    folder: "platform",
+    build: () => base("obs-kubernetes", "Platform / Kubernetes workloads", "Pods that are not running, restarts and OOM kills, CPU and memory against limits, volumes filling and node readiness.", ["kubernetes"])
+        .withVariable(clusterVariable())
+        .withVariable(namespaceVariable())
+        .withRow(row("Pods"))
+        .withPanel(stat("Pods not running", "short", prom(`sum(namespace:pods_not_running:count${NS}) or vector(0)`), { amber: 1 }, 8))
+        .withPanel(stat("Nodes not Ready", "short", prom(`count(k8s_node_condition_ready{${SEL.cluster}} != 1) or vector(0)`), { red: 1 }, 8))
+        .withPanel(stat("Container restarts (1 h)", "short", prom(`sum(increase(k8s_container_restarts${NS}[1h]))`), { amber: 1, red: 10 }, 8))
+        .withPanel(table("Restarting containers (1 h)", prom(`topk(20, sum by (${LABELS.namespace}, ${LABELS.pod}, ${LABELS.container}) (increase(k8s_container_restarts${NS}[1h])) > 0)`)))
+        .withRow(row("Resources"))
+        .withPanel(timeseries("CPU by namespace", "short", [prom(`sum by (${LABELS.namespace}) (namespace:container_cpu_usage:sum${NS})`, "{{k8s_namespace_name}}")]))
+        .withPanel(timeseries("Memory by namespace", "bytes", [prom(`sum by (${LABELS.namespace}) (namespace:container_memory_working_set_bytes:sum${NS})`, "{{k8s_namespace_name}}")]))
+        .withPanel(timeseries("Containers nearest their CPU limit", "percentunit", [prom(`topk(10, container:cpu_limit_utilization:ratio${NS})`, "{{k8s_pod_name}}/{{k8s_container_name}}")]))
+        .withPanel(timeseries("Containers nearest their memory limit", "percentunit", [prom(`topk(10, container:memory_limit_utilization:ratio${NS})`, "{{k8s_pod_name}}/{{k8s_container_name}}")]))
+        .withRow(row("Volumes"))
+        .withPanel(timeseries("Persistent volumes: space available", "percentunit", [prom(`min by (${LABELS.namespace}, ${LABELS.pvc}) (pvc:volume_available:ratio${NS})`, "{{k8s_namespace_name}}/{{k8s_persistentvolumeclaim_name}}")], { span: 24 }))
+        .build(),
+};
+
+export const host: DashboardSpec = {
+    uid: "obs-host",
+    folder: "platform",
+    build: () => base("obs-host", "Platform / Hosts", "CPU, memory, filesystems, disk I/O and network of every host (the collector agents' hostmetrics).", ["host"])
+        .withVariable(clusterVariable())
+        .withVariable(new dashboard.QueryVariableBuilder("host")
+            .label("Host")
+            .query(`label_values(system_cpu_time_seconds_total{${SEL.cluster}}, ${LABELS.host})`)
+            .definition(`label_values(system_cpu_time_seconds_total{${SEL.cluster}}, ${LABELS.host})`)
+            .datasource({ type: "prometheus", uid: "mimir" })
+            .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+            .multi(true).includeAll(true).allValue(".*"))
+        .withPanel(timeseries("CPU utilization", "percentunit", [prom(`max by (${LABELS.host}) (host:cpu_utilization:ratio_rate5m{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}}")]))
+        .withPanel(timeseries("Memory used", "percentunit", [prom(`max by (${LABELS.host}) (host:memory_used:ratio{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}}")]))
+        .withPanel(timeseries("Filesystem free", "percentunit", [prom(`min by (${LABELS.host}, mountpoint) (host:filesystem_free:ratio{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}} {{mountpoint}}")]))
+        .withPanel(timeseries("Disk busy", "percentunit", [prom(`max by (${LABELS.host}, device) (host:disk_io_time:ratio_rate5m{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}} {{device}}")]))
+        .withPanel(timeseries("Network", "Bps", [
+            prom(`sum by (${LABELS.host}) (host:network_receive_bytes:rate5m{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}} in"),
+            prom(`-sum by (${LABELS.host}) (host:network_transmit_bytes:rate5m{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}} out"),
+        ], { span: 24 }))
+        .build(),
+};
