@@ -13,7 +13,7 @@ import { AlertmanagerConfigOptions, alertmanagerConfig, INTEGRATIONS, Integratio
 import { Values } from "../components/render/backends/common";
 import { ruleFiles } from "../components/render/rules/index";
 import { writeRuleFiles } from "./helpers/rules";
-import { freePort, start, stop } from "./helpers/processes";
+import { freePort, poll, start, stop } from "./helpers/processes";
 import { runTool, tempFile } from "./helpers/tools";
 
 const ALL: AlertmanagerConfigOptions = {
@@ -154,8 +154,13 @@ describe("alert delivery, end to end (Prometheus + Alertmanager on 127.0.0.1)", 
 
         procs.push(start("prometheus-alertmanager", [`--config.file=${path.join(dir, "alertmanager.yml")}`, `--storage.path=${path.join(dir, "am")}`,
             `--web.listen-address=127.0.0.1:${amPort}`, `--cluster.listen-address=127.0.0.1:${clusterPort}`], "prometheus-alertmanager", log));
+        // Prometheus drops what fires before it has discovered Alertmanager and resends only after its resend delay
+        // (1 m by default): start it once Alertmanager answers, and resend every 2 s (test only).
+        await poll("Alertmanager ready", 30000, () => new Promise<true | undefined>(resolve => {
+            http.get({ host: "127.0.0.1", port: amPort, path: "/-/ready" }, res => { res.resume(); resolve(res.statusCode === 200 ? true : undefined); }).on("error", () => resolve(undefined));
+        }));
         procs.push(start("prometheus", [`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "prom")}`,
-            `--web.listen-address=127.0.0.1:${promPort}`], "prometheus", log));
+            `--web.listen-address=127.0.0.1:${promPort}`, "--rules.alert.resend-delay=2s"], "prometheus", log));
 
         const at = (prefix: string, alert: string) => sink!.received.some(r => r.path.startsWith(prefix) && r.body.includes(alert));
         const deadline = Date.now() + 60000;
@@ -174,6 +179,15 @@ describe("alert delivery, end to end (Prometheus + Alertmanager on 127.0.0.1)", 
         assert.ok(at("/slack", "LokiPanics"), `warning reaches Slack; ${why}`);
         assert.ok(!at("/pagerduty", "LokiPanics") && !at("/opsgenie", "LokiPanics"), `warning pages nobody; ${why}`);
         assert.ok(!sink.received.some(r => r.body.includes("MimirCompactorFailing")), `the warning inhibited by Mimir's critical reaches nobody; ${why}`);
+        // ... because it is inhibited, not because it never fired: Alertmanager holds it as suppressed by the critical.
+        const held = await new Promise<any[]>((resolve, reject) => http.get({ host: "127.0.0.1", port: amPort, path: `/api/v2/alerts?filter=${encodeURIComponent('alertname="MimirCompactorFailing"')}` }, res => {
+            let body = "";
+            res.on("data", d => { body += d; });
+            res.on("end", () => resolve(JSON.parse(body)));
+        }).on("error", reject));
+        assert.equal(held.length, 1, `MimirCompactorFailing reached Alertmanager; ${why}`);
+        assert.equal(held[0].status.state, "suppressed");
+        assert.equal(held[0].status.inhibitedBy.length, 1, "inhibited by one alert (MimirIngesterWalCorrupted)");
         assert.ok(at("/deadmansswitch", "Watchdog"), `Watchdog beats the dead-man's switch; ${why}`);
         assert.ok(!sink.received.some(r => !r.path.startsWith("/deadmansswitch") && r.body.includes('"Watchdog"')), `Watchdog goes nowhere else; ${why}`);
         const pd = JSON.parse(sink.received.find(r => r.path.startsWith("/pagerduty") && r.body.includes("MimirIngesterWalCorrupted"))!.body);
