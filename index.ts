@@ -15,6 +15,7 @@ async function program() {
         caCertPem: stack.pki.caCertPem,
         kubeconfig: stack.kubeconfig,
         grafanaAdminPassword: stack.grafana.adminPassword,
+        grafanaUrl: stack.grafanaUrl,
         releases: [stack.alertmanager, stack.mimir, stack.loki, stack.tempo, stack.grafana, stack.gateway, stack.agent].map(b => b.release.name),
         otlpEndpoint: stack.otlpEndpoint,
         appClientCertPem: stack.pki.clients.app.certPem,
