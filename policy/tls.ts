@@ -147,4 +147,25 @@ export const backendsServeTls: ResourceValidationPolicy = {
     },
 };
 
-export const tlsPolicies = [bucketHardened, volumesEncrypted, imdsV2, adminPortsClosed, collectorsVerifyPeers, backendsServeTls];
+/** Resources the Grafana provider manages (dashboards, folders, alerting, …): every token starts `grafana:`. */
+const isGrafanaResource = (type: string) => type.startsWith("grafana:");
+
+export const grafanaApiVerified: ResourceValidationPolicy = {
+    name: "tls-grafana-api-verified",
+    description: "Resources in Grafana go through an explicit Grafana provider that talks HTTPS and verifies Grafana's certificate against a CA.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, reportViolation) => {
+        if (!isGrafanaResource(args.type)) return;
+        const p = args.provider?.props;
+        if (!p) {
+            reportViolation(`${args.name}: uses the default Grafana provider (URL and TLS from the environment); give it an explicit provider with url and caCert.`);
+            return;
+        }
+        const url = typeof p.url === "string" ? p.url : "";
+        if (!url.startsWith("https://")) reportViolation(`${args.name}: the Grafana provider's url ${JSON.stringify(p.url)} is not https; reach Grafana through its TLS endpoint.`);
+        if (p.insecureSkipVerify === true || p.insecureSkipVerify === "true") reportViolation(`${args.name}: the Grafana provider sets insecureSkipVerify; remove it and set caCert to the stack's CA.`);
+        if (typeof p.caCert !== "string" || p.caCert.length === 0) reportViolation(`${args.name}: the Grafana provider has no caCert; set it to the CA that issued Grafana's certificate.`);
+    },
+};
+
+export const tlsPolicies = [bucketHardened, volumesEncrypted, imdsV2, adminPortsClosed, collectorsVerifyPeers, backendsServeTls, grafanaApiVerified];

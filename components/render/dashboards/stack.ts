@@ -3,6 +3,7 @@
 // catalogue's recording rules where one exists, so a dashboard and the alert on the same signal agree.
 import { COLLECTOR_JOBS, job, JOBS, LABELS } from "../rules/labels";
 import { base, clusterVariable, prom, row, SEL, spanServiceVariable, stat, timeseries } from "./panels";
+import type { DashboardBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import type { DashboardInput, DashboardSpec } from "./model";
 
 const C = `{${SEL.cluster}}`;
@@ -72,53 +73,52 @@ export const collector: DashboardSpec = {
     },
 };
 
-/** Request rate, p99 latency and error ratio of a backend's HTTP/gRPC routes, from its request histogram. */
-function requestPanels(component: "loki" | "tempo" | "mimir", histogram: string) {
-    return [
-        timeseries("Requests by route", "reqps", [prom(`sum by (route) (rate(${histogram}_count{${SEL.cluster}, ${job(component)}}[$__rate_interval]))`, "{{route}}")], { span: 8 }),
-        timeseries("Latency p99 by route", "s", [prom(`max by (route) (${component}:request_duration_seconds:p99_5m${C})`, "{{route}}")], { span: 8 }),
-        timeseries("5xx ratio by route", "percentunit", [prom(`max by (route) (${component}:request_errors:ratio_rate5m${C})`, "{{route}}")], { span: 8 }),
-    ];
+type Backend = "loki" | "tempo" | "mimir";
+
+/** `<fn>(<metric>{cluster, job=<component>}[$__rate_interval])`: a component's own counter over the panel's interval. */
+const over = (fn: "rate" | "increase", metric: string, component: Backend) => `${fn}(${metric}{${SEL.cluster}, ${job(component)}}[$__rate_interval])`;
+
+/** Adds a "Requests" row: rate, p99 latency and 5xx ratio of a backend's routes, from its request histogram. */
+function withRequests(d: DashboardBuilder, component: Backend, histogram: string): DashboardBuilder {
+    return d.withRow(row("Requests"))
+        .withPanel(timeseries("Requests by route", "reqps", [prom(`sum by (route) (${over("rate", `${histogram}_count`, component)})`, "{{route}}")], { span: 8 }))
+        .withPanel(timeseries("Latency p99 by route", "s", [prom(`max by (route) (${component}:request_duration_seconds:p99_5m${C})`, "{{route}}")], { span: 8 }))
+        .withPanel(timeseries("5xx ratio by route", "percentunit", [prom(`max by (route) (${component}:request_errors:ratio_rate5m${C})`, "{{route}}")], { span: 8 }));
 }
 
 export const loki: DashboardSpec = {
     uid: "obs-loki",
     folder: "stack",
-    build: () => base("obs-loki", "Observability stack / Loki", "Log ingest, discards, flushes, retention and request health of Loki.", ["loki"])
+    build: () => withRequests(base("obs-loki", "Observability stack / Loki", "Log ingest, discards, flushes, retention and request health of Loki.", ["loki"])
         .withVariable(clusterVariable())
         .withRow(row("Ingest"))
         .withPanel(timeseries("Bytes received", "Bps", [prom(`sum(loki:distributor_bytes_received:rate5m${C})`, "received")], { span: 8 }))
-        .withPanel(timeseries("Discarded by reason", "cps", [prom(`sum by (reason) (rate(loki_discarded_samples_total{${SEL.cluster}, ${job("loki")}}[$__rate_interval]))`, "{{reason}}")], { span: 8 }))
-        .withPanel(timeseries("Chunk flush failures", "cps", [prom(`sum by (${LABELS.pod}) (rate(loki_ingester_chunks_flush_failures_total{${SEL.cluster}, ${job("loki")}}[$__rate_interval]))`, "{{k8s_pod_name}}")], { span: 8 }))
-        .withRow(row("Requests"))
-        .withPanel(requestPanels("loki", "loki_request_duration_seconds")[0])
-        .withPanel(requestPanels("loki", "loki_request_duration_seconds")[1])
-        .withPanel(requestPanels("loki", "loki_request_duration_seconds")[2])
+        .withPanel(timeseries("Discarded by reason", "cps", [prom(`sum by (reason) (${over("rate", "loki_discarded_samples_total", "loki")})`, "{{reason}}")], { span: 8 }))
+        .withPanel(timeseries("Chunk flush failures", "cps", [prom(`sum by (${LABELS.pod}) (${over("rate", "loki_ingester_chunks_flush_failures_total", "loki")})`, "{{k8s_pod_name}}")], { span: 8 })),
+    "loki", "loki_request_duration_seconds")
         .withRow(row("Retention"))
         .withPanel(stat("Hours since the last retention run", "h", prom(`(time() - max(loki_compactor_apply_retention_last_successful_run_timestamp_seconds{${SEL.cluster}, ${job("loki")}})) / 3600`), { amber: 6, red: 24 }, 8))
-        .withPanel(timeseries("Panics", "short", [prom(`sum by (${LABELS.pod}) (increase(loki_panic_total{${SEL.cluster}, ${job("loki")}}[$__rate_interval]))`, "{{k8s_pod_name}}")], { span: 16 }))
+        .withPanel(timeseries("Panics", "short", [prom(`sum by (${LABELS.pod}) (${over("increase", "loki_panic_total", "loki")})`, "{{k8s_pod_name}}")], { span: 16 }))
         .build(),
 };
 
 export const tempo: DashboardSpec = {
     uid: "obs-tempo",
     folder: "stack",
-    build: () => base("obs-tempo", "Observability stack / Tempo", "Span ingest and discards, the metrics-generator (span metrics, service graphs), compaction and request health of Tempo.", ["tempo"])
+    build: () => withRequests(base("obs-tempo", "Observability stack / Tempo", "Span ingest and discards, the metrics-generator (span metrics, service graphs), compaction and request health of Tempo.", ["tempo"])
         .withVariable(clusterVariable())
         .withRow(row("Ingest"))
         .withPanel(timeseries("Spans received", "cps", [prom(`sum(tempo:distributor_spans_received:rate5m${C})`, "received")], { span: 12 }))
-        .withPanel(timeseries("Spans discarded by reason", "cps", [prom(`sum by (reason) (rate(tempo_discarded_spans_total{${SEL.cluster}, ${job("tempo")}}[$__rate_interval]))`, "{{reason}}")], { span: 12 }))
+        .withPanel(timeseries("Spans discarded by reason", "cps", [prom(`sum by (reason) (${over("rate", "tempo_discarded_spans_total", "tempo")})`, "{{reason}}")], { span: 12 }))
         .withRow(row("Metrics-generator"))
-        .withPanel(timeseries("Spans the generator discarded", "cps", [prom(`sum by (reason) (rate(tempo_metrics_generator_spans_discarded_total{${SEL.cluster}, ${job("tempo")}}[$__rate_interval]))`, "{{reason}}")], { span: 8 }))
-        .withPanel(timeseries("Series limited", "cps", [prom(`sum(rate(tempo_metrics_generator_registry_series_limited_total{${SEL.cluster}, ${job("tempo")}}[$__rate_interval]))`, "limited")], { span: 8 }))
-        .withPanel(timeseries("Remote-write failures to Mimir", "cps", [prom(`sum(rate(prometheus_remote_storage_samples_failed_total{${SEL.cluster}, ${job("tempo")}}[$__rate_interval]))`, "failed samples")], { span: 8 }))
-        .withRow(row("Requests and storage"))
-        .withPanel(requestPanels("tempo", "tempo_request_duration_seconds")[0])
-        .withPanel(requestPanels("tempo", "tempo_request_duration_seconds")[1])
-        .withPanel(requestPanels("tempo", "tempo_request_duration_seconds")[2])
+        .withPanel(timeseries("Spans the generator discarded", "cps", [prom(`sum by (reason) (${over("rate", "tempo_metrics_generator_spans_discarded_total", "tempo")})`, "{{reason}}")], { span: 8 }))
+        .withPanel(timeseries("Series limited", "cps", [prom(`sum(${over("rate", "tempo_metrics_generator_registry_series_limited_total", "tempo")})`, "limited")], { span: 8 }))
+        .withPanel(timeseries("Remote-write failures to Mimir", "cps", [prom(`sum(${over("rate", "prometheus_remote_storage_samples_failed_total", "tempo")})`, "failed samples")], { span: 8 })),
+    "tempo", "tempo_request_duration_seconds")
+        .withRow(row("Storage"))
         .withPanel(timeseries("Compaction and blocklist errors", "short", [
-            prom(`sum(increase(tempodb_compaction_errors_total{${SEL.cluster}, ${job("tempo")}}[$__rate_interval]))`, "compaction"),
-            prom(`sum(increase(tempodb_blocklist_poll_errors_total{${SEL.cluster}, ${job("tempo")}}[$__rate_interval]))`, "blocklist poll"),
+            prom(`sum(${over("increase", "tempodb_compaction_errors_total", "tempo")})`, "compaction"),
+            prom(`sum(${over("increase", "tempodb_blocklist_poll_errors_total", "tempo")})`, "blocklist poll"),
         ], { span: 24 }))
         .build(),
 };
@@ -126,25 +126,22 @@ export const tempo: DashboardSpec = {
 export const mimir: DashboardSpec = {
     uid: "obs-mimir",
     folder: "stack",
-    build: () => base("obs-mimir", "Observability stack / Mimir", "Samples in, series held, discards, the ruler, object storage, compaction and request health of Mimir.", ["mimir"])
+    build: () => withRequests(base("obs-mimir", "Observability stack / Mimir", "Samples in, series held, discards, the ruler, object storage, compaction and request health of Mimir.", ["mimir"])
         .withVariable(clusterVariable())
         .withRow(row("Write path"))
         .withPanel(timeseries("Samples received", "cps", [prom(`sum(mimir:distributor_samples_received:rate5m${C})`, "samples/s")], { span: 8 }))
         .withPanel(timeseries("In-memory series", "short", [prom(`sum(mimir:ingester_memory_series:sum${C})`, "series")], { span: 8 }))
-        .withPanel(timeseries("Discarded samples by reason", "cps", [prom(`sum by (reason) (rate(cortex_discarded_samples_total{${SEL.cluster}, ${job("mimir")}}[$__rate_interval]))`, "{{reason}}")], { span: 8 }))
-        .withRow(row("Requests"))
-        .withPanel(requestPanels("mimir", "cortex_request_duration_seconds")[0])
-        .withPanel(requestPanels("mimir", "cortex_request_duration_seconds")[1])
-        .withPanel(requestPanels("mimir", "cortex_request_duration_seconds")[2])
+        .withPanel(timeseries("Discarded samples by reason", "cps", [prom(`sum by (reason) (${over("rate", "cortex_discarded_samples_total", "mimir")})`, "{{reason}}")], { span: 8 })),
+    "mimir", "cortex_request_duration_seconds")
         .withRow(row("Ruler, storage and compaction"))
         .withPanel(timeseries("Rule evaluations and failures", "cps", [
-            prom(`sum(rate(cortex_prometheus_rule_evaluations_total{${SEL.cluster}, ${job("mimir")}}[$__rate_interval]))`, "evaluations"),
-            prom(`sum(rate(cortex_prometheus_rule_evaluation_failures_total{${SEL.cluster}, ${job("mimir")}}[$__rate_interval]))`, "failures"),
-            prom(`sum(rate(cortex_prometheus_rule_group_iterations_missed_total{${SEL.cluster}, ${job("mimir")}}[$__rate_interval]))`, "missed iterations"),
+            prom(`sum(${over("rate", "cortex_prometheus_rule_evaluations_total", "mimir")})`, "evaluations"),
+            prom(`sum(${over("rate", "cortex_prometheus_rule_evaluation_failures_total", "mimir")})`, "failures"),
+            prom(`sum(${over("rate", "cortex_prometheus_rule_group_iterations_missed_total", "mimir")})`, "missed iterations"),
         ], { span: 8 }))
         .withPanel(timeseries("Object storage operations and failures", "cps", [
-            prom(`sum by (operation) (rate(thanos_objstore_bucket_operations_total{${SEL.cluster}, ${job("mimir")}}[$__rate_interval]))`, "{{operation}}"),
-            prom(`sum by (operation) (rate(thanos_objstore_bucket_operation_failures_total{${SEL.cluster}, ${job("mimir")}}[$__rate_interval]))`, "failed {{operation}}"),
+            prom(`sum by (operation) (${over("rate", "thanos_objstore_bucket_operations_total", "mimir")})`, "{{operation}}"),
+            prom(`sum by (operation) (${over("rate", "thanos_objstore_bucket_operation_failures_total", "mimir")})`, "failed {{operation}}"),
         ], { span: 8 }))
         .withPanel(stat("Hours since the last compaction", "h", prom(`(time() - max(cortex_compactor_last_successful_run_timestamp_seconds{${SEL.cluster}, ${job("mimir")}})) / 3600`), { amber: 12, red: 24 }, 8))
         .build(),

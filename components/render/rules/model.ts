@@ -6,9 +6,9 @@ export type Severity = "critical" | "warning" | "info";
 
 /** What each severity means on call: the P-levels of the seeds, and who is told. */
 export const SEVERITIES: Readonly<Record<Severity, { priority: string; meaning: string }>> = {
-    critical: { priority: "P1", meaning: "user-facing or data-losing now: pages (PagerDuty) and posts to Slack" },
-    warning: { priority: "P2/P3", meaning: "degraded or heading for trouble: Slack, handled in working hours" },
-    info: { priority: "P4", meaning: "context for other alerts, no notification" },
+    critical: { priority: "P0/P1", meaning: "user-facing or data-losing now: pages (PagerDuty) and posts to Slack" },
+    warning: { priority: "P2", meaning: "degraded or heading for trouble: Slack, handled in working hours" },
+    info: { priority: "P3", meaning: "context for other alerts, no notification" },
 };
 
 export interface RecordingRule {
