@@ -14,6 +14,7 @@ import { Values } from "../components/render/backends/common";
 import { ruleFiles } from "../components/render/rules/index";
 import { writeRuleFiles } from "./helpers/rules";
 import { freePort, poll, start, stop } from "./helpers/processes";
+import { renderedStack } from "./helpers/rendered";
 import { runTool, tempFile } from "./helpers/tools";
 
 const ALL: AlertmanagerConfigOptions = {
@@ -77,6 +78,23 @@ describe("Alertmanager routing (amtool)", () => {
         // The check can fail: a wrong expectation is reported.
         const file = tempFile("alertmanager.yml", YAML.stringify(forDebianAlertmanager(alertmanagerConfig(ALL), "http://127.0.0.1:9/")));
         assert.notEqual(amtool(["config", "routes", "test", `--config.file=${file}`, "--verify.receivers=slack", "severity=critical"]).status, 0);
+    });
+});
+
+describe("Alertmanager routing of the rendered stacks (amtool)", () => {
+    it("routes as each stack's secrets say: dev tells nobody, prod pages PagerDuty and has no Slack", async () => {
+        const table = {
+            dev: [[["alertname=HighErrorRate", "severity=critical"], "null"], [["alertname=Watchdog", "severity=info"], "null"]],
+            prod: [[["alertname=HighErrorRate", "severity=critical"], "pagerduty"], [["alertname=HighLatency", "severity=warning"], "null"], [["alertname=Watchdog", "severity=info"], "null"]],
+        } as const;
+        for (const stack of ["dev", "prod"] as const) {
+            const file = path.join((await renderedStack(stack)).outDir, "alertmanager", "alertmanager.yaml");
+            assert.equal(amtool(["check-config", file]).status, 0);
+            for (const [labels, receivers] of table[stack]) {
+                const r = amtool(["config", "routes", "test", `--config.file=${file}`, `--verify.receivers=${receivers}`, ...labels]);
+                assert.equal(r.status, 0, `${stack} ${labels.join(" ")}: expected ${receivers}, got ${r.stdout.trim()}`);
+            }
+        }
     });
 });
 

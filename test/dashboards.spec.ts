@@ -9,6 +9,7 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { parser as logql } from "@grafana/lezer-logql";
 import * as YAML from "yaml";
 import { DATASOURCE_UIDS } from "../components/render/backends/grafana";
 import { DASHBOARDS, DashboardInput, renderDashboards } from "../components/render/dashboards/index";
@@ -25,7 +26,7 @@ const CONTENT: DashboardInput & Omit<RulesInput, "certificates"> = {
 };
 const CERTIFICATES = [{ certificate: "loki", kind: "server" as const, notAfter: "2027-12-01T00:00:00Z" }];
 /** The values the test gives each variable: the fixtures' cluster, All (`.*`) for the multi-valued ones. */
-const VARIABLES: Record<string, string> = { cluster: "obs", namespace: ".*", service: ".*", host: ".*", slo: ".*", __rate_interval: "1m", search: "" };
+const VARIABLES: Record<string, string> = { cluster: "obs", namespace: ".*", service: ".*", host: ".*", slo: ".*", __rate_interval: "1m", __auto: "1m", search: "" };
 
 const C = { [LABELS.cluster]: "obs" };
 /** Series only dashboards read (the alerts' fixtures cover the rest), named as the stack's components emit them. */
@@ -62,8 +63,9 @@ function syntheticSeries(): string[] {
 interface Query { dashboard: string; panel: string; expr: string }
 
 /** Every Prometheus target of a dashboard (rows' nested panels too), and every Mimir variable query. */
-function queriesOf(model: any): { targets: Query[]; variables: Query[]; other: number } {
+function queriesOf(model: any): { targets: Query[]; variables: Query[]; logql: Query[]; other: number } {
     const targets: Query[] = [];
+    const logqlTargets: Query[] = [];
     let other = 0;
     const walk = (panels: any[]) => {
         for (const p of panels ?? []) {
@@ -71,6 +73,7 @@ function queriesOf(model: any): { targets: Query[]; variables: Query[]; other: n
             for (const t of p.targets ?? []) {
                 const ds = t.datasource ?? p.datasource;
                 if (ds?.uid === DATASOURCE_UIDS.mimir) targets.push({ dashboard: model.uid, panel: p.title, expr: t.expr });
+                else if (ds?.uid === DATASOURCE_UIDS.loki) logqlTargets.push({ dashboard: model.uid, panel: p.title, expr: t.expr });
                 else other += 1;
             }
         }
@@ -78,7 +81,7 @@ function queriesOf(model: any): { targets: Query[]; variables: Query[]; other: n
     walk(model.panels);
     const variables = (model.templating?.list ?? []).filter((v: any) => v.type === "query" && v.datasource?.uid === DATASOURCE_UIDS.mimir)
         .map((v: any) => ({ dashboard: model.uid, panel: `$${v.name}`, expr: v.query as string }));
-    return { targets, variables, other };
+    return { targets, variables, logql: logqlTargets, other };
 }
 
 function substitute(expr: string): string {
@@ -192,6 +195,16 @@ describe("dashboards (real Prometheus)", function () {
             if (!(r.data?.result?.length > 0)) empty.push(`${q.panel}: ${q.expr}`);
         }
         assert.deepEqual(empty, []);
+    });
+
+    it("parses every LogQL query with Grafana's LogQL grammar (no Loki runs here), and every target has a known datasource", () => {
+        const all = dashboards.map(d => queriesOf(d.model));
+        assert.equal(all.reduce((n, q) => n + q.other, 0), 0, "every target is on Mimir or Loki");
+        const logqlQueries = all.flatMap(q => q.logql);
+        assert.ok(logqlQueries.length >= 3);
+        const broken = (expr: string) => { let bad = false; logql.parse(expr).iterate({ enter: n => { if (n.type.isError) bad = true; } }); return bad; };
+        assert.deepEqual(logqlQueries.filter(q => broken(substitute(q.expr))).map(q => `${q.dashboard} / ${q.panel}: ${q.expr}`), []);
+        assert.ok(broken('sum(count_over_time({k8s_cluster_name="obs"}[1m]'), "the check can fail");
     });
 
     it("the query check can fail: a misspelt recording rule and broken PromQL are caught", async () => {

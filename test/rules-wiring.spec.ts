@@ -24,7 +24,8 @@ describe("rules loaded into Mimir's ruler (rendered stacks)", () => {
             const data = maps[0].inputs.data as Record<string, string>;
             const files = fs.readdirSync(path.join(outDir, "rules")).sort();
             assert.deepEqual(Object.keys(data).sort(), files);
-            assert.deepEqual(files, ["applications.yaml", "backends.yaml", "certificates.yaml", "collector.yaml", "gen-ai.yaml", "host.yaml", "kubernetes.yaml", "meta.yaml"]);
+            // prod's stack file declares two example SLOs; dev none.
+            assert.deepEqual(files, ["applications.yaml", "backends.yaml", "certificates.yaml", "collector.yaml", "gen-ai.yaml", "host.yaml", "kubernetes.yaml", "meta.yaml", ...(stack === "prod" ? ["slos.yaml"] : [])]);
             for (const f of files) assert.equal(fs.readFileSync(path.join(outDir, "rules", f), "utf8"), data[f]);
 
             const values = YAML.parse(fs.readFileSync(path.join(outDir, "helm/mimir.values.yaml"), "utf8"));
