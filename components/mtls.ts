@@ -100,7 +100,10 @@ export class MutualTls extends pulumi.ComponentResource {
         this.registerOutputs({ caCertPem: this.caCertPem, servers: this.servers, clients: this.clients, k3s: this.k3s });
     }
 
-    /** Every certificate issued so far (including `issueServer`'s) with its notAfter, for the expiry alerts. */
+    /**
+     * Every certificate issued so far (including `issueServer`'s) with its notAfter, for the expiry alerts: read it
+     * after the last `issueServer`.
+     */
     public get validity(): pulumi.Output<CertificateValidity[]> {
         return pulumi.all([...this.issued]);
     }
@@ -110,7 +113,7 @@ export class MutualTls extends pulumi.ComponentResource {
      * public IP for Grafana's endpoint). It renews like the others and is counted in `validity`.
      */
     public issueServer(name: string, spec: { certificate: string; commonName: string; dnsNames?: string[]; ipAddresses?: pulumi.Input<string>[] }): KeyPair {
-        return this.issue(`${name}`, this.root, { commonName: spec.commonName, dnsNames: spec.dnsNames, ipAddresses: spec.ipAddresses, uses: SERVER_USES }, { certificate: spec.certificate, kind: "server" });
+        return this.issue(name, this.root, { commonName: spec.commonName, dnsNames: spec.dnsNames, ipAddresses: spec.ipAddresses, uses: SERVER_USES }, { certificate: spec.certificate, kind: "server" });
     }
 
     private selfSignedCa(name: string, commonName: string, certificate: string, renew = true): KeyPair {
