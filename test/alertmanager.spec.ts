@@ -136,19 +136,27 @@ describe("alert delivery, end to end (Prometheus + Alertmanager on 127.0.0.1)", 
         sink?.server.close();
     });
 
-    it("delivers a critical to PagerDuty, Opsgenie and Slack, a warning to Slack only, the inhibited warning to nobody, and Watchdog to the dead-man's switch", async () => {
+    it("delivers a critical to PagerDuty, Opsgenie and Slack, a warning to Slack only, the inhibited warning to nobody, Watchdog to the dead-man's switch, and in a maintenance window only Watchdog", async () => {
         sink = await startSink();
         const base = `http://127.0.0.1:${sink.port}`;
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "obs-e2e-"));
-        const credentials: Record<Integration, string> = { pagerduty: "e2e-routing-key", opsgenie: "e2e-api-key", slack: `${base}/slack`, deadmansswitch: `${base}/deadmansswitch` };
-        for (const i of INTEGRATIONS) fs.writeFileSync(path.join(dir, RECEIVER_CREDENTIAL_FILE[i]), credentials[i]);
-
-        // The rendered config with its credential files in `dir`, the vendors' APIs at the sink, and (test only)
-        // one-second grouping so the run takes seconds.
-        const rendered = alertmanagerConfig({ stack: "e2e", integrations: INTEGRATIONS, maintenance: [], credentialDir: dir, apiUrls: { pagerduty: `${base}/pagerduty`, opsgenie: `${base}/opsgenie/` } });
-        const am = forDebianAlertmanager(rendered, credentials.deadmansswitch) as { route: Values };
-        Object.assign(am.route, { group_wait: "1s", group_interval: "1s" });
-        fs.writeFileSync(path.join(dir, "alertmanager.yml"), YAML.stringify(am));
+        /**
+         * One Alertmanager's config: the rendered one with its credential files in its own folder, the vendors' APIs
+         * at the sink under `prefix`, and (test only) one-second grouping so the run takes seconds.
+         */
+        const alertmanagerFor = (prefix: string, maintenance: AlertmanagerConfigOptions["maintenance"]): string => {
+            const own = path.join(dir, prefix || "main");
+            fs.mkdirSync(own);
+            const credentials: Record<Integration, string> = { pagerduty: "e2e-routing-key", opsgenie: "e2e-api-key", slack: `${base}${prefix}/slack`, deadmansswitch: `${base}${prefix}/deadmansswitch` };
+            for (const i of INTEGRATIONS) fs.writeFileSync(path.join(own, RECEIVER_CREDENTIAL_FILE[i]), credentials[i]);
+            const rendered = alertmanagerConfig({ stack: "e2e", integrations: INTEGRATIONS, maintenance, credentialDir: own, apiUrls: { pagerduty: `${base}${prefix}/pagerduty`, opsgenie: `${base}${prefix}/opsgenie/` } });
+            const am = forDebianAlertmanager(rendered, credentials.deadmansswitch) as { route: Values };
+            Object.assign(am.route, { group_wait: "1s", group_interval: "1s" });
+            fs.writeFileSync(path.join(own, "alertmanager.yml"), YAML.stringify(am));
+            return path.join(own, "alertmanager.yml");
+        };
+        // The second Alertmanager is in a maintenance window all week long: it must tell only the dead-man's switch.
+        const configs = [alertmanagerFor("", []), alertmanagerFor("/maintenance", [{ weekdays: ["sunday:saturday"], startTime: "00:00", endTime: "24:00", location: "UTC" }])];
 
         // The rendered rule files, with every `for` set to 0 so alerts fire at their first true evaluation (each
         // alert's `for` and condition are tested by promtool in rules-catalogue.spec.ts).
@@ -159,36 +167,40 @@ describe("alert delivery, end to end (Prometheus + Alertmanager on 127.0.0.1)", 
         }).map(f => ({ ...f, groups: f.groups.map(g => ({ ...g, rules: g.rules.map(r => ("alert" in r ? { ...r, for: "0s" } : r)) })) }));
         const rules = writeRuleFiles(files);
 
-        const [promPort, amPort, clusterPort] = await Promise.all([freePort(), freePort(), freePort()]);
+        const [promPort, amPort, clusterPort, mutedPort, mutedClusterPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
         const scrape = (job: string) => ({ job_name: job, metrics_path: `/metrics/${job}`, static_configs: [{ targets: [`127.0.0.1:${sink!.port}`] }] });
         fs.writeFileSync(path.join(dir, "prometheus.yml"), YAML.stringify({
             global: { scrape_interval: "1s", evaluation_interval: "1s" },
             rule_files: rules.paths,
-            alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`] }] }] },
+            alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`, `127.0.0.1:${mutedPort}`] }] }] },
             scrape_configs: [scrape("mimir"), scrape("loki")],
         }));
         const check = runTool("promtool", ["check", "config", path.join(dir, "prometheus.yml")], "prometheus");
         assert.equal(check.status, 0, check.stdout + check.stderr);
 
-        procs.push(start("prometheus-alertmanager", [`--config.file=${path.join(dir, "alertmanager.yml")}`, `--storage.path=${path.join(dir, "am")}`,
-            `--web.listen-address=127.0.0.1:${amPort}`, `--cluster.listen-address=127.0.0.1:${clusterPort}`], "prometheus-alertmanager", log));
+        for (const [config, web, cluster] of [[configs[0], amPort, clusterPort], [configs[1], mutedPort, mutedClusterPort]] as const) {
+            procs.push(start("prometheus-alertmanager", [`--config.file=${config}`, `--storage.path=${path.join(path.dirname(config), "data")}`,
+                `--web.listen-address=127.0.0.1:${web}`, `--cluster.listen-address=127.0.0.1:${cluster}`], "prometheus-alertmanager", log));
+        }
         // Prometheus drops what fires before it has discovered Alertmanager and resends only after its resend delay
         // (1 m by default): start it once Alertmanager answers, and resend every 2 s (test only).
-        await poll("Alertmanager ready", 30000, () => new Promise<true | undefined>(resolve => {
-            http.get({ host: "127.0.0.1", port: amPort, path: "/-/ready" }, res => { res.resume(); resolve(res.statusCode === 200 ? true : undefined); }).on("error", () => resolve(undefined));
-        }));
+        for (const port of [amPort, mutedPort]) {
+            await poll("Alertmanager ready", 30000, () => new Promise<true | undefined>(resolve => {
+                http.get({ host: "127.0.0.1", port, path: "/-/ready" }, res => { res.resume(); resolve(res.statusCode === 200 ? true : undefined); }).on("error", () => resolve(undefined));
+            }));
+        }
         procs.push(start("prometheus", [`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "prom")}`,
             `--web.listen-address=127.0.0.1:${promPort}`, "--rules.alert.resend-delay=2s"], "prometheus", log));
 
         const at = (prefix: string, alert: string) => sink!.received.some(r => r.path.startsWith(prefix) && r.body.includes(alert));
         const deadline = Date.now() + 60000;
         while (Date.now() < deadline && !(at("/pagerduty", "MimirIngesterWalCorrupted") && at("/opsgenie", "MimirIngesterWalCorrupted")
-            && at("/slack", "MimirIngesterWalCorrupted") && at("/slack", "LokiPanics") && at("/deadmansswitch", "Watchdog"))) {
+            && at("/slack", "MimirIngesterWalCorrupted") && at("/slack", "LokiPanics") && at("/deadmansswitch", "Watchdog") && at("/maintenance/deadmansswitch", "Watchdog"))) {
             await new Promise(r => setTimeout(r, 250));
         }
         // A few more seconds for anything that should not arrive.
         await new Promise(r => setTimeout(r, 4000));
-        const seen = sink.received.map(r => `${r.path.split("/")[1]}:${(/"(MimirIngesterWalCorrupted|LokiPanics|MimirCompactorFailing|Watchdog)/.exec(r.body) ?? [])[1] ?? "other"}`);
+        const seen = sink.received.map(r => `${r.path.split("/").slice(1, r.path.startsWith("/maintenance") ? 3 : 2).join("/")}:${(/"(MimirIngesterWalCorrupted|LokiPanics|MimirCompactorFailing|Watchdog)/.exec(r.body) ?? [])[1] ?? "other"}`);
         const why = `received: ${[...new Set(seen)].join(", ")}\n${log.join("").slice(-3000)}`;
 
         assert.ok(at("/pagerduty", "MimirIngesterWalCorrupted"), `critical reaches PagerDuty; ${why}`);
@@ -207,7 +219,10 @@ describe("alert delivery, end to end (Prometheus + Alertmanager on 127.0.0.1)", 
         assert.equal(held[0].status.state, "suppressed");
         assert.equal(held[0].status.inhibitedBy.length, 1, "inhibited by one alert (MimirIngesterWalCorrupted)");
         assert.ok(at("/deadmansswitch", "Watchdog"), `Watchdog beats the dead-man's switch; ${why}`);
-        assert.ok(!sink.received.some(r => !r.path.startsWith("/deadmansswitch") && r.body.includes('"Watchdog"')), `Watchdog goes nowhere else; ${why}`);
+        assert.ok(!sink.received.some(r => !r.path.endsWith("/deadmansswitch") && r.body.includes('"Watchdog"')), `Watchdog goes nowhere else; ${why}`);
+        // Maintenance mutes every notification but the dead-man's switch.
+        assert.ok(at("/maintenance/deadmansswitch", "Watchdog"), `Watchdog is never muted; ${why}`);
+        assert.deepEqual([...new Set(sink.received.filter(r => r.path.startsWith("/maintenance/")).map(r => r.path))], ["/maintenance/deadmansswitch"], `a maintenance window mutes the rest; ${why}`);
         const pd = JSON.parse(sink.received.find(r => r.path.startsWith("/pagerduty") && r.body.includes("MimirIngesterWalCorrupted"))!.body);
         assert.equal(pd.routing_key, "e2e-routing-key", "the routing key is read from its file");
         const og = sink.received.find(r => r.path.startsWith("/opsgenie") && r.body.includes("MimirIngesterWalCorrupted"))!;
