@@ -100,7 +100,10 @@ describe("Alertmanager routing of the rendered stacks (amtool)", () => {
 
 interface Received { path: string; body: string }
 
-/** The local sink: records every POST, and serves synthetic component metrics that count up on each scrape. */
+/**
+ * The local sink: records every POST, and serves synthetic component metrics that count up on each scrape; cluster
+ * `down` has a Loki that panics too, and its only node is not Ready (KubeClusterDown).
+ */
 function startSink(): Promise<{ server: http.Server; port: number; received: Received[] }> {
     const received: Received[] = [];
     let scrapes = 0;
@@ -111,9 +114,11 @@ function startSink(): Promise<{ server: http.Server; port: number; received: Rec
             if (req.method === "GET" && req.url?.startsWith("/metrics/")) {
                 scrapes += 1;
                 const cluster = 'k8s_cluster_name="e2e"';
-                const metrics = req.url === "/metrics/mimir"
-                    ? `cortex_ingester_tsdb_wal_corruptions_total{${cluster},k8s_pod_name="mimir-ingester-0"} ${scrapes}\ncortex_compactor_runs_failed_total{${cluster}} ${scrapes}\n`
-                    : `loki_panic_total{${cluster},k8s_pod_name="loki-0"} ${scrapes}\n`;
+                const metrics = {
+                    "/metrics/mimir": `cortex_ingester_tsdb_wal_corruptions_total{${cluster},k8s_pod_name="mimir-ingester-0"} ${scrapes}\ncortex_compactor_runs_failed_total{${cluster}} ${scrapes}\n`,
+                    "/metrics/loki": `loki_panic_total{${cluster},k8s_pod_name="loki-0"} ${scrapes}\n`,
+                    "/metrics/down": `loki_panic_total{job="loki",k8s_cluster_name="down",k8s_pod_name="loki-0"} ${scrapes}\nk8s_node_condition_ready{k8s_cluster_name="down",k8s_node_name="node-1"} 0\n`,
+                }[req.url] ?? "";
                 res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" }).end(metrics);
                 return;
             }
@@ -123,6 +128,16 @@ function startSink(): Promise<{ server: http.Server; port: number; received: Rec
         });
     });
     return new Promise(resolve => server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as net.AddressInfo).port, received })));
+}
+
+/** The alerts an Alertmanager holds that match every matcher (`/api/v2/alerts`), with their status. */
+function alertsIn(port: number, ...matchers: string[]): Promise<any[]> {
+    const query = matchers.map(m => `filter=${encodeURIComponent(m)}`).join("&");
+    return new Promise((resolve, reject) => http.get({ host: "127.0.0.1", port, path: `/api/v2/alerts?${query}` }, res => {
+        let body = "";
+        res.on("data", d => { body += d; });
+        res.on("end", () => resolve(JSON.parse(body)));
+    }).on("error", reject));
 }
 
 describe("alert delivery, end to end (Prometheus + Alertmanager on 127.0.0.1)", function () {
@@ -136,7 +151,7 @@ describe("alert delivery, end to end (Prometheus + Alertmanager on 127.0.0.1)", 
         sink?.server.close();
     });
 
-    it("delivers a critical to PagerDuty, Opsgenie and Slack, a warning to Slack only, the inhibited warning to nobody, Watchdog to the dead-man's switch, and in a maintenance window only Watchdog", async () => {
+    it("delivers a critical to PagerDuty, Opsgenie and Slack, a warning to Slack only, the inhibited warning to nobody, Watchdog to the dead-man's switch, a down cluster's component alerts to nobody, and in a maintenance window only Watchdog", async () => {
         sink = await startSink();
         const base = `http://127.0.0.1:${sink.port}`;
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "obs-e2e-"));
@@ -173,7 +188,8 @@ describe("alert delivery, end to end (Prometheus + Alertmanager on 127.0.0.1)", 
             global: { scrape_interval: "1s", evaluation_interval: "1s" },
             rule_files: rules.paths,
             alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${amPort}`, `127.0.0.1:${mutedPort}`] }] }] },
-            scrape_configs: [scrape("mimir"), scrape("loki")],
+            // Cluster down's series carry their own job (as the stack's collectors set it).
+            scrape_configs: [scrape("mimir"), scrape("loki"), { ...scrape("down"), honor_labels: true }],
         }));
         const check = runTool("promtool", ["check", "config", path.join(dir, "prometheus.yml")], "prometheus");
         assert.equal(check.status, 0, check.stdout + check.stderr);
@@ -195,7 +211,7 @@ describe("alert delivery, end to end (Prometheus + Alertmanager on 127.0.0.1)", 
         const at = (prefix: string, alert: string) => sink!.received.some(r => r.path.startsWith(prefix) && r.body.includes(alert));
         const deadline = Date.now() + 60000;
         while (Date.now() < deadline && !(at("/pagerduty", "MimirIngesterWalCorrupted") && at("/opsgenie", "MimirIngesterWalCorrupted")
-            && at("/slack", "MimirIngesterWalCorrupted") && at("/slack", "LokiPanics") && at("/deadmansswitch", "Watchdog") && at("/maintenance/deadmansswitch", "Watchdog"))) {
+            && at("/slack", "MimirIngesterWalCorrupted") && at("/slack", "LokiPanics") && at("/deadmansswitch", "Watchdog") && at("/maintenance/deadmansswitch", "Watchdog") && at("/pagerduty", "KubeClusterDown"))) {
             await new Promise(r => setTimeout(r, 250));
         }
         // A few more seconds for anything that should not arrive.
@@ -210,16 +226,18 @@ describe("alert delivery, end to end (Prometheus + Alertmanager on 127.0.0.1)", 
         assert.ok(!at("/pagerduty", "LokiPanics") && !at("/opsgenie", "LokiPanics"), `warning pages nobody; ${why}`);
         assert.ok(!sink.received.some(r => r.body.includes("MimirCompactorFailing")), `the warning inhibited by Mimir's critical reaches nobody; ${why}`);
         // ... because it is inhibited, not because it never fired: Alertmanager holds it as suppressed by the critical.
-        const held = await new Promise<any[]>((resolve, reject) => http.get({ host: "127.0.0.1", port: amPort, path: `/api/v2/alerts?filter=${encodeURIComponent('alertname="MimirCompactorFailing"')}` }, res => {
-            let body = "";
-            res.on("data", d => { body += d; });
-            res.on("end", () => resolve(JSON.parse(body)));
-        }).on("error", reject));
+        const held = await alertsIn(amPort, 'alertname="MimirCompactorFailing"');
         assert.equal(held.length, 1, `MimirCompactorFailing reached Alertmanager; ${why}`);
         assert.equal(held[0].status.state, "suppressed");
         assert.equal(held[0].status.inhibitedBy.length, 1, "inhibited by one alert (MimirIngesterWalCorrupted)");
         assert.ok(at("/deadmansswitch", "Watchdog"), `Watchdog beats the dead-man's switch; ${why}`);
         assert.ok(!sink.received.some(r => !r.path.endsWith("/deadmansswitch") && r.body.includes('"Watchdog"')), `Watchdog goes nowhere else; ${why}`);
+        // A cluster that is down pages once (KubeClusterDown) and its component alerts are held back.
+        assert.ok(at("/pagerduty", "KubeClusterDown"), `KubeClusterDown pages; ${why}`);
+        assert.ok(!sink.received.some(r => r.body.includes("(loki, cluster down)")), `cluster down's LokiPanics reaches nobody; ${why}`);
+        const downPanics = await alertsIn(amPort, 'alertname="LokiPanics"', 'k8s_cluster_name="down"');
+        assert.equal(downPanics.length, 1, `cluster down's LokiPanics reached Alertmanager; ${why}`);
+        assert.equal(downPanics[0].status.state, "suppressed");
         // Maintenance mutes every notification but the dead-man's switch.
         assert.ok(at("/maintenance/deadmansswitch", "Watchdog"), `Watchdog is never muted; ${why}`);
         assert.deepEqual([...new Set(sink.received.filter(r => r.path.startsWith("/maintenance/")).map(r => r.path))], ["/maintenance/deadmansswitch"], `a maintenance window mutes the rest; ${why}`);
