@@ -949,6 +949,7 @@ export function backendBase(config: StackConfig): BackendBase {
         namespace: NAMESPACE,
         region: config.region,
         domain: config.domain,
+        grafanaUrl: config.grafanaUrl,
         retention: config.retention,
         alerting: { integrations: config.alerting.integrations, maintenance: config.alerting.maintenance },
         collector: config.collector,

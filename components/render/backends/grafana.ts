@@ -1,7 +1,7 @@
 // Values of the `grafana` chart (grafana-community 12.11.1): admin credentials from an existing Secret, SQLite on
 // a volume, and provisioned datasources for Mimir, Loki, Tempo and Alertmanager with the usual correlations.
 // TLS material is read from mounted files (`$__file{}`), so no key or password is ever inline in the values.
-import { BackendContext, CHARTS, RenderedRelease, resources, serviceHost, Values } from "./common";
+import { BackendContext, CHARTS, RenderedRelease, resources, Values } from "./common";
 import { lokiEndpoints } from "./loki";
 import { mimirEndpoints } from "./mimir";
 import { tempoEndpoints } from "./tempo";
@@ -114,9 +114,4 @@ export function grafanaValues(ctx: GrafanaContext): RenderedRelease {
         workloads: [{ component: "grafana", replicas: 1, containers: { grafana: res, "init-chown-data": small } }],
         metrics: [{ release: GRAFANA_RELEASE, service: "grafana", port: 80, path: "/metrics", scheme: "http" }],
     };
-}
-
-/** The public or in-cluster URL of Grafana. */
-export function grafanaUrl(namespace: string, domain?: string): string {
-    return domain ? `https://grafana.${domain}` : `http://${serviceHost(GRAFANA_RELEASE, namespace)}`;
 }

@@ -4,7 +4,7 @@ import type { CollectorSettings } from "../collector/otel";
 import type { KafkaSettings } from "../kafka";
 import { AlertingSettings, alertmanagerUrl, alertmanagerValues } from "./alertmanager";
 import { AwsIdentity, RenderedRelease } from "./common";
-import { grafanaUrl, grafanaValues } from "./grafana";
+import { grafanaValues } from "./grafana";
 import { lokiValues } from "./loki";
 import { mimirValues } from "./mimir";
 import { tempoValues } from "./tempo";
@@ -17,6 +17,8 @@ export interface BackendsInput {
     readonly namespace: string;
     readonly region: string;
     readonly domain?: string;
+    /** Where people reach Grafana (`grafanaUrl`, or `https://grafana.<domain>`): its root_url. */
+    readonly grafanaUrl?: string;
     readonly retention: Readonly<Record<Signal, Retention>>;
     /** Which integrations Alertmanager notifies, and the maintenance windows. */
     readonly alerting: AlertingSettings;
@@ -57,7 +59,7 @@ export function renderGrafana(i: BackendsInput): RenderedRelease {
         environment: i.environment,
         namespace: i.namespace,
         alertmanagerUrl: alertmanagerUrl(i.namespace),
-        rootUrl: i.domain ? grafanaUrl(i.namespace, i.domain) : undefined,
+        rootUrl: i.grafanaUrl,
     });
 }
 
