@@ -4,6 +4,8 @@
 // Kubernetes Secret (`*_file` settings; the webhook's `url_file` needs Alertmanager 0.26 or newer).
 import * as YAML from "yaml";
 import type { Environment } from "../../config";
+import { CLUSTER_DOWN } from "../rules/catalogue/kubernetes";
+import { WATCHDOG } from "../rules/catalogue/meta";
 import { CHARTS, RenderedRelease, resources, serviceHost, spreadOverNodes, TLS_DIR, TLS_FILES, tlsSecretName, Values } from "./common";
 
 export const ALERTMANAGER_RELEASE = "alertmanager";
@@ -55,10 +57,6 @@ export const GROUP_BY = ["alertname", "k8s_cluster_name", "service", "service_na
 /** Receiver of what nobody is told about (info, and everything when no integration is configured). */
 export const NULL_RECEIVER = "null";
 export const MAINTENANCE = "maintenance";
-/** Alerts that always fire, for the dead-man's switch. */
-const WATCHDOG = "Watchdog";
-/** The alert whose firing inhibits every other alert of its cluster. */
-const CLUSTER_DOWN = "KubeClusterDown";
 
 export function alertmanagerUrl(namespace: string): string {
     return `http://${serviceHost(ALERTMANAGER_RELEASE, namespace)}:${ALERTMANAGER_PORT}`;

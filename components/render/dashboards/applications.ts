@@ -7,7 +7,7 @@ import { GEN_AI_METRICS } from "../rules/catalogue/genai";
 import { LABELS } from "../rules/labels";
 import { SPAN_METRICS } from "../rules/slo";
 import type { DashboardInput, DashboardSpec } from "./model";
-import { base, clusterVariable, genAiServiceVariable, LOKI, loki, MIMIR, prom, row, SEL, spanServiceVariable, stat, table, timeseries } from "./panels";
+import { base, clusterVariable, genAiServiceVariable, LOKI, loki, prom, row, SEL, spanServiceVariable, stat, table, timeseries, variable } from "./panels";
 
 const SVC = `{${SEL.cluster}, ${SEL.spanService}}`;
 const SERVER = `${SEL.cluster}, ${SEL.spanService}, ${SPAN_METRICS.serverSpans}`;
@@ -40,13 +40,7 @@ export const slos: DashboardSpec = {
     uid: "obs-slos",
     folder: "applications",
     build: (i: DashboardInput) => base("obs-slos", "Applications / SLOs and error budgets", `Every SLO declared in config (${i.slos.length} now): budget left over its window, burn rates against the paging thresholds, and the SLI.`, ["slo"])
-        .withVariable(new dashboard.QueryVariableBuilder("slo")
-            .label("SLO")
-            .query("label_values(slo:objective:ratio, slo)")
-            .definition("label_values(slo:objective:ratio, slo)")
-            .datasource(MIMIR)
-            .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-            .multi(true).includeAll(true).allValue(".*"))
+        .withVariable(variable("slo", "SLO", "label_values(slo:objective:ratio, slo)", true))
         .withPanel(stat("Error budget left", "percentunit", prom(`min by (slo) (slo:error_budget_remaining:ratio{slo=~"$slo"})`, "{{slo}}"), { below: { red: 0.1, amber: 0.25 } }, 12))
         .withPanel(stat("Objective", "percentunit", prom(`max by (slo) (slo:objective:ratio{slo=~"$slo"})`, "{{slo}}"), {}, 12))
         .withPanel(timeseries("Burn rate over 1 h (pages at 14.4)", "short", [
@@ -98,13 +92,7 @@ export const logs: DashboardSpec = {
         const stream = `{${LABELS.cluster}="$cluster", ${LABELS.service}=~"$service"}`;
         return base("obs-logs", "Applications / Logs", "Logs of every service from Loki; a trace_id (structured metadata or in the line) links to the trace in Tempo.", ["logs"])
             .withVariable(clusterVariable())
-            .withVariable(new dashboard.QueryVariableBuilder("service")
-                .label("Service")
-                .query(`label_values(${LABELS.service})`)
-                .definition(`label_values(${LABELS.service})`)
-                .datasource(LOKI)
-                .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-                .multi(true).includeAll(true).allValue(".+"))
+            .withVariable(variable("service", "Service", `label_values(${LABELS.service})`, true, { datasource: LOKI, allValue: ".+" }))
             .withVariable(new dashboard.TextBoxVariableBuilder("search").label("Line contains (regex)").current({ text: "", value: "" }))
             .withPanel(new TimeseriesPanel().title("Log volume by level").unit("short").datasource(LOKI).span(24).height(6)
                 .withTarget(loki(`sum by (detected_level) (count_over_time(${stream} |~ "$search" [$__auto]))`, "{{detected_level}}").refId("A")))

@@ -24,16 +24,18 @@ export const SEL = {
     service: `${LABELS.service}=~"$service"`,
 } as const;
 
-/** A query variable on Mimir: one value (cluster) or many with All as `.*`. */
-function variable(name: string, label: string, query: string, multi: boolean): dashboard.QueryVariableBuilder {
+/** A query variable, sorted, refreshed with the time range: one value (cluster) or many with All as `allValue`. */
+export function variable(
+    name: string, label: string, query: string, multi: boolean, o: { datasource?: { type: string; uid: string }; allValue?: string } = {},
+): dashboard.QueryVariableBuilder {
     const v = new dashboard.QueryVariableBuilder(name)
         .label(label)
         .query(query)
         .definition(query)
-        .datasource(MIMIR)
+        .datasource(o.datasource ?? MIMIR)
         .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
         .sort(dashboard.VariableSort.AlphabeticalAsc);
-    return multi ? v.multi(true).includeAll(true).allValue(".*") : v;
+    return multi ? v.multi(true).includeAll(true).allValue(o.allValue ?? ".*") : v;
 }
 
 /** `$cluster`: every cluster that reports `up` (each scraped component carries it). */

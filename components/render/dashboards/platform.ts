@@ -2,8 +2,7 @@
 // receivers) and the hosts (hostmetrics), in the rules' label vocabulary.
 import { LABELS } from "../rules/labels";
 import type { DashboardSpec } from "./model";
-import { base, clusterVariable, namespaceVariable, prom, row, SEL, stat, table, timeseries } from "./panels";
-import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import { base, clusterVariable, namespaceVariable, prom, row, SEL, stat, table, timeseries, variable } from "./panels";
 
 const NS = `{${SEL.cluster}, ${SEL.namespace}}`;
 
@@ -33,13 +32,7 @@ export const host: DashboardSpec = {
     folder: "platform",
     build: () => base("obs-host", "Platform / Hosts", "CPU, memory, filesystems, disk I/O and network of every host (the collector agents' hostmetrics).", ["host"])
         .withVariable(clusterVariable())
-        .withVariable(new dashboard.QueryVariableBuilder("host")
-            .label("Host")
-            .query(`label_values(system_cpu_time_seconds_total{${SEL.cluster}}, ${LABELS.host})`)
-            .definition(`label_values(system_cpu_time_seconds_total{${SEL.cluster}}, ${LABELS.host})`)
-            .datasource({ type: "prometheus", uid: "mimir" })
-            .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-            .multi(true).includeAll(true).allValue(".*"))
+        .withVariable(variable("host", "Host", `label_values(system_cpu_time_seconds_total{${SEL.cluster}}, ${LABELS.host})`, true))
         .withPanel(timeseries("CPU utilization", "percentunit", [prom(`max by (${LABELS.host}) (host:cpu_utilization:ratio_rate5m{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}}")]))
         .withPanel(timeseries("Memory used", "percentunit", [prom(`max by (${LABELS.host}) (host:memory_used:ratio{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}}")]))
         .withPanel(timeseries("Filesystem free", "percentunit", [prom(`min by (${LABELS.host}, mountpoint) (host:filesystem_free:ratio{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}} {{mountpoint}}")]))

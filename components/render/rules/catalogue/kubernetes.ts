@@ -5,6 +5,9 @@
 import { by, LABELS, show } from "../labels";
 import { AlertDefinition, CatalogueGroup, RecordingRule, series } from "../model";
 
+/** The alert that says a whole cluster is down (Alertmanager inhibits the rest of that cluster while it fires). */
+export const CLUSTER_DOWN = "KubeClusterDown";
+
 const C = { [LABELS.cluster]: "obs" };
 const ctr = { ...C, [LABELS.namespace]: "shop", [LABELS.pod]: "checkout-7d9f", [LABELS.container]: "app" };
 const podOf = { ...C, [LABELS.namespace]: "shop", [LABELS.pod]: "checkout-7d9f" };
@@ -104,7 +107,7 @@ const alerts: AlertDefinition[] = [
         quiet: { series: [series("k8s_node_condition_ready", { ...C, [LABELS.node]: "node-1" }, "1x30")], at: "10m" },
     },
     {
-        alert: "KubeClusterDown",
+        alert: CLUSTER_DOWN,
         expr: `group by (${by("cluster")}) (max_over_time(k8s_node_condition_ready[1h]))\nunless group by (${by("cluster")}) (k8s_node_condition_ready == 1)`,
         for: "5m",
         severity: "critical",
