@@ -585,8 +585,7 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
     const content = parseContent(c, v, json);
     let grafanaUrl = domain ? `https://grafana.${domain}` : undefined;
     if (v.grafanaUrl !== undefined) {
-        let url: URL | undefined;
-        try { url = new URL(v.grafanaUrl); } catch { url = undefined; }
+        const url = parseUrl(v.grafanaUrl);
         if (!url || url.protocol !== "https:" || url.username || url.password || url.search || url.hash || url.pathname !== "/") {
             c.add("grafanaUrl", v.grafanaUrl, "not an https origin", "https://<host>[:port] without path or credentials, answered by the stack's Grafana ingress, e.g. https://grafana.example.com");
         } else grafanaUrl = url.origin;
@@ -688,6 +687,15 @@ function parseAlerting(c: Collector, secrets: RawConfig["secrets"], environment:
     return { integrations: (Object.keys(credentials) as Integration[]), maintenance, credentials };
 }
 
+/** A URL, or undefined when the text is not one. */
+function parseUrl(text: string): URL | undefined {
+    try {
+        return new URL(text);
+    } catch {
+        return undefined;
+    }
+}
+
 /** A decimal number from config (a string on the CLI, a number inside a structured value). */
 function decimal(value: unknown): number {
     if (typeof value === "number") return value;
@@ -698,8 +706,7 @@ function decimal(value: unknown): number {
 function parseContent(c: Collector, v: RawConfig["values"], json: JsonReader): ContentConfig {
     let runbookBaseUrl = DEFAULT_RUNBOOK_URL;
     if (v.runbookBaseUrl !== undefined) {
-        let url: URL | undefined;
-        try { url = new URL(v.runbookBaseUrl); } catch { url = undefined; }
+        const url = parseUrl(v.runbookBaseUrl);
         if (!url || url.protocol !== "https:" || url.hash || url.username) c.add("runbookBaseUrl", v.runbookBaseUrl, "not an https URL without a fragment", "the https URL of your copy of docs/runbooks.md; each alert links to #<alert name, lower-cased>");
         else runbookBaseUrl = v.runbookBaseUrl;
     }
@@ -774,7 +781,7 @@ function parseCollector(
     const percent = (key: string, value: unknown, fallback: number): number => {
         const allowed = "a percentage from 0 to 100 (decimals allowed, e.g. 0.5)";
         if (value === undefined) return fallback;
-        const n = typeof value === "number" ? value : typeof value === "string" && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
+        const n = decimal(value);
         if (Number.isNaN(n) || n < 0 || n > 100) { c.add(key, value, "not a percentage", allowed); return fallback; }
         return n;
     };
@@ -825,8 +832,7 @@ function parseCollector(
         let ok = true;
         if (typeof t.name !== "string" || !/^[a-z0-9][a-z0-9-]{0,30}$/.test(t.name)) { c.add(`${key}.name`, t.name, "not a short lower-case name", "1 to 31 of a-z, 0-9 and -"); ok = false; }
         else if (remoteWrite.some(o => o.name === t.name)) { c.add(`${key}.name`, t.name, "used twice", "a unique name per target"); ok = false; }
-        let url: URL | undefined;
-        try { url = typeof t.url === "string" ? new URL(t.url) : undefined; } catch { url = undefined; }
+        const url = typeof t.url === "string" ? parseUrl(t.url) : undefined;
         if (!url || url.protocol !== "https:" || url.username || url.password) {
             c.add(`${key}.url`, t.url, "not an https URL without credentials", "https://host[:port]/path; plaintext remote write is refused"); ok = false;
         }

@@ -133,11 +133,7 @@ function startSink(): Promise<{ server: http.Server; port: number; received: Rec
 /** The alerts an Alertmanager holds that match every matcher (`/api/v2/alerts`), with their status. */
 function alertsIn(port: number, ...matchers: string[]): Promise<any[]> {
     const query = matchers.map(m => `filter=${encodeURIComponent(m)}`).join("&");
-    return new Promise((resolve, reject) => http.get({ host: "127.0.0.1", port, path: `/api/v2/alerts?${query}` }, res => {
-        let body = "";
-        res.on("data", d => { body += d; });
-        res.on("end", () => resolve(JSON.parse(body)));
-    }).on("error", reject));
+    return fetch(`http://127.0.0.1:${port}/api/v2/alerts?${query}`).then(res => res.json() as Promise<any[]>);
 }
 
 describe("alert delivery, end to end (Prometheus + Alertmanager on 127.0.0.1)", function () {
@@ -201,9 +197,7 @@ describe("alert delivery, end to end (Prometheus + Alertmanager on 127.0.0.1)", 
         // Prometheus drops what fires before it has discovered Alertmanager and resends only after its resend delay
         // (1 m by default): start it once Alertmanager answers, and resend every 2 s (test only).
         for (const port of [amPort, mutedPort]) {
-            await poll("Alertmanager ready", 30000, () => new Promise<true | undefined>(resolve => {
-                http.get({ host: "127.0.0.1", port, path: "/-/ready" }, res => { res.resume(); resolve(res.statusCode === 200 ? true : undefined); }).on("error", () => resolve(undefined));
-            }));
+            await poll("Alertmanager ready", 30000, async () => ((await fetch(`http://127.0.0.1:${port}/-/ready`)).ok ? true : undefined));
         }
         procs.push(start("prometheus", [`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "prom")}`,
             `--web.listen-address=127.0.0.1:${promPort}`, "--rules.alert.resend-delay=2s"], "prometheus", log));

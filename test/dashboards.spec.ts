@@ -93,13 +93,8 @@ function substitute(expr: string): string {
 
 /** A Prometheus API call: the HTTP status, and the JSON body (`status`, `data`, `error`). */
 async function api(port: number, p: string): Promise<{ code: number; status: string; data?: any; error?: string }> {
-    return new Promise((resolve, reject) => {
-        http.get({ host: "127.0.0.1", port, path: p }, res => {
-            let body = "";
-            res.on("data", d => { body += d; });
-            res.on("end", () => { try { resolve({ ...JSON.parse(body), code: res.statusCode ?? 0 }); } catch (e) { reject(e); } });
-        }).on("error", reject);
-    });
+    const res = await fetch(`http://127.0.0.1:${port}${p}`);
+    return { ...(await res.json() as { status: string; data?: any; error?: string }), code: res.status };
 }
 
 describe("dashboards (real Prometheus)", function () {
