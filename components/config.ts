@@ -4,6 +4,7 @@
 // unit-tested without Pulumi; `loadConfig` only reads the Pulumi config and calls it.
 import * as pulumi from "@pulumi/pulumi";
 import { AlertingSettings, Integration, MaintenanceWindow } from "./render/backends/alertmanager";
+import { INGRESS_CONTROLLERS, IngressController } from "./render/backends/grafana";
 import type { BackendBase } from "./render/backends/index";
 import type { GenAiPrice, GenAiSettings } from "./render/rules/catalogue/genai";
 import { validateGenAi } from "./render/rules/catalogue/genai";
@@ -117,6 +118,8 @@ export interface StackConfig {
      * `https://grafana.<domain>`; absent on a k3s host without either (the host's public IP is used).
      */
     readonly grafanaUrl?: string;
+    /** The ingress controller in front of Grafana, which proxies to Grafana's HTTPS and verifies it against the stack CA. */
+    readonly ingressController: IngressController;
     /** What the alert rules and dashboards are built from: runbook links, SLOs, RED and gen_ai thresholds. */
     readonly content: ContentConfig;
     readonly collector: CollectorSettings;
@@ -196,6 +199,7 @@ export const CONFIG_KEYS = {
     deadMansSwitchUrl: "secret",
     maintenanceWindows: "array",
     grafanaUrl: "string",
+    ingressController: "string",
     runbookBaseUrl: "string",
     slos: "array",
     highErrorRatio: "number",
@@ -590,6 +594,10 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
             c.add("grafanaUrl", v.grafanaUrl, "not an https origin", "https://<host>[:port] without path or credentials, answered by the stack's Grafana ingress, e.g. https://grafana.example.com");
         } else grafanaUrl = url.origin;
     }
+    const ingressController = oneOf("ingressController", INGRESS_CONTROLLERS, "traefik") ?? "traefik";
+    if (clusterKind === "ec2-k3s" && ingressController !== "traefik") {
+        c.add("ingressController", ingressController, "the k3s host's ingress controller is its bundled Traefik", "traefik (or unset) for clusterKind ec2-k3s");
+    }
     if (grafanaUrl === undefined && clusterKind === "existing") {
         c.add("grafanaUrl", undefined, "required for clusterKind existing without a domain: the deploy delivers the dashboards through Grafana's API",
             "https://grafana.example.com (the host the stack's Grafana ingress answers to), or set domain");
@@ -601,7 +609,7 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
 
     // The single dev host must hold every release's requests with headroom.
     if (clusterKind === "ec2-k3s" && c.problems.length === 0) {
-        const report = plannedCapacity({ environment, stack, namespace: NAMESPACE, region: regionOrDefault, domain, retention, alerting, collector, kafka: kafka?.settings }, instanceType);
+        const report = plannedCapacity({ environment, stack, namespace: NAMESPACE, region: regionOrDefault, domain, retention, alerting, collector, kafka: kafka?.settings, ingressController }, instanceType);
         if (report.allocatable === undefined) {
             c.add("instanceType", instanceType, "unknown size: the releases' requests cannot be checked against it", "a t/m/c/r/x family type of size large or bigger, e.g. t4g.xlarge");
         } else if (!report.fits) {
@@ -634,6 +642,7 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
         oidcProvider,
         alerting,
         grafanaUrl,
+        ingressController,
         content,
         collector,
         kafka,
@@ -960,6 +969,7 @@ export function backendBase(config: StackConfig): BackendBase {
         alerting: { integrations: config.alerting.integrations, maintenance: config.alerting.maintenance },
         collector: config.collector,
         kafka: config.kafka?.settings,
+        ingressController: config.ingressController,
     };
 }
 

@@ -2,10 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import type { KeyPair } from "./mtls";
-import { GRAFANA_RELEASE } from "./render/backends/grafana";
+import { serviceHost } from "./render/backends/common";
+import { GRAFANA_RELEASE, GRAFANA_SERVERS_TRANSPORT, IngressController } from "./render/backends/grafana";
 
 /** Secret of the endpoint's certificate (stack CA), in the backends' namespace and, on k3s, in Traefik's. */
 export const GRAFANA_ENDPOINT_TLS_SECRET = "grafana-endpoint-tls";
+/** Secret with only the stack CA (`ca.crt`), which the ingress controller verifies Grafana's certificate against. */
+export const GRAFANA_UPSTREAM_CA_SECRET = "grafana-upstream-ca";
 
 export interface GrafanaEndpointArgs {
     namespace: string;
@@ -20,12 +23,33 @@ export interface GrafanaEndpointArgs {
     k3sTraefik?: boolean;
     /** Ingress class; defaults to the cluster's default class (k3s: traefik). */
     ingressClassName?: string;
+    /** The controller behind the class: how it is told to proxy to Grafana over HTTPS and verify it. */
+    controller: IngressController;
+    /** The stack CA, which the controller verifies Grafana's certificate against. */
+    caCertPem: pulumi.Input<string>;
+}
+
+/**
+ * The Ingress annotations of each controller for Grafana's HTTPS backend. Traefik reads the scheme and transport from
+ * the Service (the Grafana chart's `service.annotations`); ingress-nginx from the Ingress.
+ */
+export function backendTlsAnnotations(controller: IngressController, namespace: string): Record<string, string> {
+    if (controller === "traefik") return {};
+    return {
+        "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS",
+        "nginx.ingress.kubernetes.io/proxy-ssl-secret": `${namespace}/${GRAFANA_UPSTREAM_CA_SECRET}`,
+        "nginx.ingress.kubernetes.io/proxy-ssl-verify": "on",
+        "nginx.ingress.kubernetes.io/proxy-ssl-name": serviceHost(GRAFANA_RELEASE, namespace),
+        "nginx.ingress.kubernetes.io/proxy-ssl-server-name": "on",
+        "nginx.ingress.kubernetes.io/proxy-ssl-protocols": "TLSv1.2 TLSv1.3",
+    };
 }
 
 /**
  * Grafana's HTTPS endpoint: an Ingress with a certificate from the stack's CA, so browsers and the deploy's Grafana
- * provider verify it against the CA (`caCertPem` output). Behind the ingress, Grafana itself serves HTTP in-cluster
- * (the chart's probes have no HTTPS scheme; see the README's TLS gaps).
+ * provider verify it against the CA (`caCertPem` output). Behind the ingress, the controller proxies to Grafana's own
+ * HTTPS and verifies it against the stack CA as `grafana.<namespace>.svc` (Traefik: a ServersTransport; ingress-nginx:
+ * proxy-ssl annotations).
  */
 export class GrafanaEndpoint extends pulumi.ComponentResource {
     public readonly ingress: k8s.networking.v1.Ingress;
@@ -39,6 +63,20 @@ export class GrafanaEndpoint extends pulumi.ComponentResource {
             stringData: data,
         }, { parent: this });
         const deps: pulumi.Resource[] = [secret("tls", args.namespace)];
+        deps.push(new k8s.core.v1.Secret(`${name}-upstream-ca`, {
+            metadata: { name: GRAFANA_UPSTREAM_CA_SECRET, namespace: args.namespace },
+            type: "Opaque",
+            stringData: { "ca.crt": args.caCertPem },
+        }, { parent: this }));
+        if (args.controller === "traefik") {
+            deps.push(new k8s.apiextensions.CustomResource(`${name}-servers-transport`, {
+                apiVersion: "traefik.io/v1alpha1",
+                kind: "ServersTransport",
+                metadata: { name: GRAFANA_SERVERS_TRANSPORT, namespace: args.namespace },
+                // Traefik dials pod IPs: the name it verifies must be set here.
+                spec: { serverName: serviceHost(GRAFANA_RELEASE, args.namespace), rootCAs: [{ secret: GRAFANA_UPSTREAM_CA_SECRET }], insecureSkipVerify: false },
+            }, { parent: this }));
+        }
         if (args.k3sTraefik) {
             deps.push(secret("traefik-tls", "kube-system"));
             deps.push(new k8s.apiextensions.CustomResource(`${name}-traefik-config`, {
@@ -53,7 +91,10 @@ export class GrafanaEndpoint extends pulumi.ComponentResource {
             metadata: {
                 name: GRAFANA_RELEASE,
                 namespace: args.namespace,
-                annotations: args.k3sTraefik ? { "traefik.ingress.kubernetes.io/router.entrypoints": "websecure", "traefik.ingress.kubernetes.io/router.tls": "true" } : {},
+                annotations: {
+                    ...(args.k3sTraefik ? { "traefik.ingress.kubernetes.io/router.entrypoints": "websecure", "traefik.ingress.kubernetes.io/router.tls": "true" } : {}),
+                    ...backendTlsAnnotations(args.controller, args.namespace),
+                },
             },
             spec: {
                 ...(args.ingressClassName ? { ingressClassName: args.ingressClassName } : {}),

@@ -33,7 +33,9 @@ export class Grafana extends BackendRelease {
             type: "kubernetes.io/tls",
             stringData: pulumi.secret(pulumi.all({ "tls.crt": args.clientTls.certPem, "tls.key": args.clientTls.keyPem, "ca.crt": args.caCertPem })),
         }, { parent: this });
+        // Grafana's server certificate (`grafana-tls`): it serves HTTPS to the ingress, the agents' scrapes and kubelet.
+        const serverTls = this.createTlsSecret(name, "grafana", args);
         const plan = renderGrafana(placeholderInput(args.base));
-        this.install(name, plan, plan.values, [admin, clientTls]);
+        this.install(name, plan, plan.values, [admin, clientTls, serverTls]);
     }
 }

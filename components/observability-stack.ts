@@ -183,6 +183,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             tls: endpointTls,
             host: grafanaHost && !byIp ? grafanaHost : undefined,
             k3sTraefik: config.clusterKind === "ec2-k3s",
+            controller: config.ingressController,
+            caCertPem: ca,
         }, withCluster);
         this.dashboards = new GrafanaDashboards(`${name}-dashboards`, {
             url: this.grafanaUrl,

@@ -102,9 +102,11 @@ const CHARTS: Readonly<Record<string, (v: Values, config: Values) => View>> = {
         servers: dskitServers(v, "mimir.structuredConfig.server", "mimir.structuredConfig.memberlist"),
     }),
     grafana: v => {
-        const server = at(v, "grafana.ini.server");
+        // The key is `grafana.ini` itself (a dot in the name), so it is read before the path below it.
+        const ini = v["grafana.ini"];
+        const server = at(ini, "server");
         const https = isObject(server) && ["https", "h2"].includes(String(server.protocol)) && Boolean(server.cert_file) && Boolean(server.cert_key);
-        const database = String(at(v, "grafana.ini.database.type") ?? "sqlite3");
+        const database = String(at(ini, "database.type") ?? "sqlite3");
         return {
             retention: [],
             retentionHint: "",

@@ -89,8 +89,8 @@ export const adminPortsClosed: ResourceValidationPolicy = {
     },
 };
 
-/** Exporter endpoints the collectors may reach in plain HTTP (documented gaps): Mimir's distributor. */
-const DEFAULT_PLAINTEXT = ["http://mimir-distributor.observability.svc:8080/otlp"];
+/** Exporter endpoints the collectors may reach in plain HTTP: none (an exception must be configured, and is visible). */
+const DEFAULT_PLAINTEXT: string[] = [];
 
 export const collectorsVerifyPeers: ResourceValidationPolicy = {
     name: "tls-collector-configs-verified",
@@ -125,11 +125,8 @@ export const collectorsVerifyPeers: ResourceValidationPolicy = {
     },
 };
 
-/**
- * Servers the pinned charts cannot switch to TLS, as `<chart>:<server>` (the README's documented gaps): their probe
- * values have no `httpGet.scheme`, so an HTTPS server would fail its own readiness probe.
- */
-const DEFAULT_PLAINTEXT_SERVERS = ["mimir-distributed:http", "tempo:http", "grafana:http", "alertmanager:http"];
+/** Servers allowed to be plaintext, as `<chart>:<server>`: none (an exception must be configured, and is visible). */
+const DEFAULT_PLAINTEXT_SERVERS: string[] = [];
 
 export const backendsServeTls: ResourceValidationPolicy = {
     name: "tls-backend-served-over-tls",

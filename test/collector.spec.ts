@@ -7,7 +7,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { backendBase, parseStackConfig } from "../components/config";
 import { BackendBase } from "../components/render/backends/index";
-import { collectorContext, collectorValidateOptions, renderCollectors } from "../components/render/collector/index";
+import { collectorContext, renderCollectors } from "../components/render/collector/index";
 import {
     CARD_NUMBER_PATTERNS, EMAIL_PATTERN, GENAI_CONTENT_PATTERN, probeSpanConditions, samplingPolicies, SECRET_KEY_PATTERN,
 } from "../components/render/collector/gateway";
@@ -19,7 +19,6 @@ import { runTool, tempFile } from "./helpers/tools";
 
 const OIDC = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 type Pair = { agent: OtelConfig; gateway: OtelConfig };
-const OPTS = collectorValidateOptions("observability");
 
 function base(stack: string, values: Record<string, string> = {}): BackendBase {
     const extra: Record<string, string> = stack === "dev" ? { adminCidrs: JSON.stringify(["198.51.100.10/32"]) } : { oidcProviderArn: OIDC, domain: "obs.example.com" };
@@ -43,7 +42,7 @@ describe("collector tier", () => {
 
     it("both stacks render agent and gateway configs that pass the validator, as the releases run them", () => {
         for (const stack of ["dev", "prod"]) {
-            assert.deepEqual(validateCollectors(pairs[stack], OPTS), [], stack);
+            assert.deepEqual(validateCollectors(pairs[stack]), [], stack);
             // The files are the releases' alternateConfig: what the chart writes to the ConfigMap, unmerged.
             assert.deepEqual(helm[stack].agent.alternateConfig, pairs[stack].agent);
             assert.deepEqual(helm[stack].gateway.alternateConfig, pairs[stack].gateway);
@@ -87,7 +86,7 @@ describe("collector tier", () => {
         for (const c of cases) {
             const pair = clone(pairs.dev);
             c.edit(pair);
-            const problems = validateCollectors(pair, OPTS);
+            const problems = validateCollectors(pair);
             assert.ok(problems.some(p => c.problem.test(p)), `${c.what}: ${JSON.stringify(problems)}`);
         }
     });

@@ -8,7 +8,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { backendBase, parseStackConfig } from "../components/config";
 import { placeholderInput, renderStoringBackend } from "../components/render/backends/index";
-import { collectorValidateOptions, renderCollectors } from "../components/render/collector/index";
+import { renderCollectors } from "../components/render/collector/index";
 import type { OtelConfig } from "../components/render/collector/otel";
 import { validateCollectors } from "../components/render/collector/validate";
 import { KAFKA_CONSUMER_GROUP, KAFKA_MAX_MESSAGE_BYTES, KAFKA_SECRET, KAFKA_TOPICS } from "../components/render/kafka";
@@ -17,7 +17,6 @@ import { renderedStack } from "./helpers/rendered";
 type Res = { type: string; name: string; inputs: Record<string, any> };
 type Values = Record<string, any>;
 type Pair = { agent: OtelConfig; gateway: OtelConfig };
-const OPTS = collectorValidateOptions("observability");
 const clone = <T>(v: T): T => structuredClone(v);
 
 /** Every `${env:NAME}` (collector) or `${NAME}` (Mimir's -config.expand-env) a config reads. */
@@ -91,7 +90,7 @@ describe("Kafka buffering", () => {
     });
 
     it("agents write a topic per signal, spans keyed by trace ID; the gateway pods consume them as one group", () => {
-        assert.deepEqual(validateCollectors(pair, OPTS), []);
+        assert.deepEqual(validateCollectors(pair), []);
         const exporter = pair.agent.exporters.kafka;
         assert.deepEqual(Object.values(pair.agent.service.pipelines).map(p => p.exporters), [["kafka"], ["kafka"], ["kafka"]]);
         assert.deepEqual([exporter.traces, exporter.metrics, exporter.logs].map(t => (t as Values).topic), [KAFKA_TOPICS.traces, KAFKA_TOPICS.metrics, KAFKA_TOPICS.logs]);
@@ -140,7 +139,7 @@ describe("Kafka buffering", () => {
     it("existing brokers: the same paths, the configured user, no password in any rendered value", () => {
         const base = existingBrokersBase();
         const { agent, gateway } = renderCollectors(base);
-        assert.deepEqual(validateCollectors({ agent: agent.config, gateway: gateway.config }, OPTS), []);
+        assert.deepEqual(validateCollectors({ agent: agent.config, gateway: gateway.config }), []);
         assert.deepEqual(agent.config.service.pipelines.traces.exporters, ["kafka"]);
         assert.equal((agent.values.extraEnvs as Values[]).find(e => e.name === "KAFKA_USERNAME")!.value, "otel");
         const mimir = renderStoringBackend("mimir", placeholderInput(base));
@@ -166,7 +165,7 @@ describe("Kafka buffering", () => {
         for (const c of cases) {
             const broken = clone(pair);
             c.edit(broken);
-            const problems = validateCollectors(broken, OPTS);
+            const problems = validateCollectors(broken);
             assert.ok(problems.some(p => c.problem.test(p)), `${c.what}: ${JSON.stringify(problems)}`);
         }
     });

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { backendBase, parseStackConfig } from "../components/config";
-import { collectorValidateOptions, renderCollectors } from "../components/render/collector/index";
+import { renderCollectors } from "../components/render/collector/index";
 import { prometheusRemoteWrite, remoteWriteExporterId } from "../components/render/collector/remote-write";
 import { validateCollectors } from "../components/render/collector/validate";
 import { freePort, poll, start, stop } from "./helpers/processes";
@@ -32,7 +32,7 @@ describe("remote-write fan-out (real Prometheus → VictoriaMetrics)", function 
         const target = { name: "victoria", url: "https://vm.example.com/api/v1/write", headers: { "X-Scope-OrgID": "team-a" }, queueSize: 2000, consumers: 2, timeoutSeconds: 10 };
         const c = parseStackConfig("dev", { values: { adminCidrs: JSON.stringify(["198.51.100.10/32"]), remoteWriteTargets: JSON.stringify([target]) }, secrets: {}, awsRegion: "eu-west-1" });
         const { agent, gateway } = renderCollectors(backendBase(c));
-        assert.deepEqual(validateCollectors({ agent: agent.config, gateway: gateway.config }, collectorValidateOptions("observability")), []);
+        assert.deepEqual(validateCollectors({ agent: agent.config, gateway: gateway.config }), []);
         const id = remoteWriteExporterId(target);
         assert.ok(gateway.config.service.pipelines.metrics.exporters.includes(id), "every metric reaches the target");
         const rendered = prometheusRemoteWrite(gateway.config.exporters[id]);

@@ -26,6 +26,8 @@ export const RECEIVER_CREDENTIAL_FILE: Readonly<Record<Integration, string>> = {
 };
 /** Key of the Alertmanager TLS Secret holding the gossip TLS config (`--cluster.tls-config`). */
 export const CLUSTER_TLS_CONFIG_KEY = "cluster-tls.yml";
+/** Key of the Alertmanager TLS Secret holding the web server's TLS config (`--web.config.file`). */
+export const WEB_CONFIG_KEY = "web.yml";
 
 /** A weekly maintenance window during which notifications (not the dead-man's switch) are muted. */
 export interface MaintenanceWindow {
@@ -59,7 +61,7 @@ export const NULL_RECEIVER = "null";
 export const MAINTENANCE = "maintenance";
 
 export function alertmanagerUrl(namespace: string): string {
-    return `http://${serviceHost(ALERTMANAGER_RELEASE, namespace)}:${ALERTMANAGER_PORT}`;
+    return `https://${serviceHost(ALERTMANAGER_RELEASE, namespace)}:${ALERTMANAGER_PORT}`;
 }
 
 /**
@@ -158,6 +160,16 @@ export function alertmanagerConfig(o: AlertmanagerConfigOptions): Values {
     };
 }
 
+/**
+ * The web server's TLS (`--web.config.file`, exporter-toolkit format): the pod's certificate; a client certificate is
+ * verified when given, because kubelet probes the API without one (Mimir's ruler, Grafana and the agents present theirs).
+ */
+export function webTlsConfig(): string {
+    return YAML.stringify({
+        tls_server_config: { cert_file: TLS_FILES.cert, key_file: TLS_FILES.key, client_ca_file: TLS_FILES.ca, client_auth_type: "VerifyClientCertIfGiven", min_version: "TLS12" },
+    });
+}
+
 /** Gossip TLS between Alertmanager replicas (`--cluster.tls-config`), in the format of the exporter-toolkit. */
 export function clusterTlsConfig(namespace: string): string {
     return YAML.stringify({
@@ -170,15 +182,19 @@ export function alertmanagerValues(ctx: { environment: Environment; namespace: s
     const dev = ctx.environment === "dev";
     const replicas = dev ? 1 : 3;
     const res = resources(20, 64, 200, 256);
-    const reloadRes = resources(10, 32, 100, 64);
+    const probe = { httpGet: { path: "/", port: "http", scheme: "HTTPS" } };
     const values: Values = {
         fullnameOverride: ALERTMANAGER_RELEASE,
         replicaCount: replicas,
         persistence: { enabled: true, size: "1Gi" },
         resources: res,
-        configmapReload: { enabled: true, resources: reloadRes },
+        // The reloader would call the HTTPS API without verifying it (its client skips verification and has no
+        // certificate). Off, the chart puts the config's checksum on the pods, so a changed config rolls them instead.
+        configmapReload: { enabled: false },
         config: alertmanagerConfig({ ...ctx.alerting, stack: ctx.stack }),
-        extraArgs: { "cluster.tls-config": `${TLS_DIR}/${CLUSTER_TLS_CONFIG_KEY}` },
+        extraArgs: { "cluster.tls-config": `${TLS_DIR}/${CLUSTER_TLS_CONFIG_KEY}`, "web.config.file": `${TLS_DIR}/${WEB_CONFIG_KEY}` },
+        livenessProbe: probe,
+        readinessProbe: probe,
         extraSecretMounts: [
             { name: "observability-tls", secretName: tlsSecretName("alertmanager"), mountPath: TLS_DIR, readOnly: true },
             ...(ctx.alerting.integrations.length === 0 ? [] : [{ name: "receivers", secretName: RECEIVER_SECRET, mountPath: RECEIVER_SECRET_DIR, readOnly: true }]),
@@ -192,7 +208,7 @@ export function alertmanagerValues(ctx: { environment: Environment; namespace: s
         name: ALERTMANAGER_RELEASE,
         chart: CHARTS.alertmanager,
         values,
-        workloads: [{ component: "alertmanager", replicas, containers: { alertmanager: res, "config-reloader": reloadRes } }],
-        metrics: [{ release: ALERTMANAGER_RELEASE, service: "alertmanager", port: ALERTMANAGER_PORT, path: "/metrics", scheme: "http" }],
+        workloads: [{ component: "alertmanager", replicas, containers: { alertmanager: res } }],
+        metrics: [{ release: ALERTMANAGER_RELEASE, service: "alertmanager", port: ALERTMANAGER_PORT, path: "/metrics", scheme: "https", serverName: serviceHost(ALERTMANAGER_RELEASE, ctx.namespace) }],
     };
 }

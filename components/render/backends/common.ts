@@ -96,13 +96,17 @@ export function serviceAccount(name: string, identity: AwsIdentity): Values {
 /** The S3 endpoint of a region (virtual-hosted style, TLS). */
 export const s3Endpoint = (region: string) => `s3.${region}.amazonaws.com`;
 
-/** dskit `server` TLS: HTTP and/or gRPC with the pod's certificate; client certificates are verified if given. */
+/**
+ * dskit `server` TLS with the pod's certificate. gRPC requires a client certificate from the stack CA; HTTP verifies
+ * one when given, because kubelet probes it without one (the HTTP APIs are reached by the collectors, Grafana and
+ * the agents' scrapes, all of which present theirs).
+ */
 export function dskitServerTls(opts: { http: boolean; grpc: boolean }): Values {
-    const cfg = { cert_file: TLS_FILES.cert, key_file: TLS_FILES.key, client_auth_type: "VerifyClientCertIfGiven", client_ca_file: TLS_FILES.ca };
+    const cfg = (clientAuth: string) => ({ cert_file: TLS_FILES.cert, key_file: TLS_FILES.key, client_auth_type: clientAuth, client_ca_file: TLS_FILES.ca });
     return {
         tls_min_version: "VersionTLS12",
-        ...(opts.http ? { http_tls_config: cfg } : {}),
-        ...(opts.grpc ? { grpc_tls_config: cfg } : {}),
+        ...(opts.http ? { http_tls_config: cfg("VerifyClientCertIfGiven") } : {}),
+        ...(opts.grpc ? { grpc_tls_config: cfg("RequireAndVerifyClientCert") } : {}),
     };
 }
 
@@ -136,5 +140,44 @@ export function spreadOverNodes(matchLabels: Record<string, string>): Values {
         podAntiAffinity: {
             requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels }, topologyKey: "kubernetes.io/hostname" }],
         },
+    };
+}
+
+/** Sets `value` at a dotted path of a config object, creating the maps on the way (existing keys are kept). */
+export function setPath(target: Values, dotted: string, value: unknown): void {
+    const keys = dotted.split(".");
+    let at = target;
+    for (const k of keys.slice(0, -1)) {
+        if (typeof at[k] !== "object" || at[k] === null) at[k] = {};
+        at = at[k] as Values;
+    }
+    at[keys[keys.length - 1]] = value;
+}
+
+/**
+ * Memcached serving TLS only (`-Z`), with the pod's certificate, and requiring a client certificate from the stack
+ * CA (`ssl_verify_mode=2`). The values of a mimir-distributed or loki cache section: `-Z` must be an empty string
+ * (`true` would render `-Z true`), and the TLS options go through the `--extended` list.
+ */
+export function memcachedServerTls(): Values {
+    return { extraArgs: { Z: "" }, extraExtendedOptions: memcachedTlsOptions() };
+}
+
+/** The memcached `-o` options of TLS: certificate, key, client CA, client certificate required. */
+export function memcachedTlsOptions(): string {
+    return `ssl_chain_cert=${TLS_FILES.cert},ssl_key=${TLS_FILES.key},ssl_ca_cert=${TLS_FILES.ca},ssl_verify_mode=2`;
+}
+
+/**
+ * The memcached exporter's TLS to its memcached on localhost (mimir-distributed and loki: a map rendered as
+ * `--key=value`, a bare `--key` for ""): verified as `serverName`, with the pod's certificate as client certificate.
+ */
+export function memcachedExporterTlsArgs(serverName: string): Values {
+    return {
+        "memcached.tls.enable": "",
+        "memcached.tls.ca-file": TLS_FILES.ca,
+        "memcached.tls.cert-file": TLS_FILES.cert,
+        "memcached.tls.key-file": TLS_FILES.key,
+        "memcached.tls.server-name": serverName,
     };
 }

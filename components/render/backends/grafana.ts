@@ -1,7 +1,7 @@
 // Values of the `grafana` chart (grafana-community 12.11.1): admin credentials from an existing Secret, SQLite on
 // a volume, and provisioned datasources for Mimir, Loki, Tempo and Alertmanager with the usual correlations.
 // TLS material is read from mounted files (`$__file{}`), so no key or password is ever inline in the values.
-import { BackendContext, CHARTS, RenderedRelease, resources, Values } from "./common";
+import { BackendContext, CHARTS, RenderedRelease, resources, serviceHost, tlsSecretName, Values } from "./common";
 import { lokiEndpoints } from "./loki";
 import { mimirEndpoints } from "./mimir";
 import { tempoEndpoints } from "./tempo";
@@ -12,6 +12,15 @@ export const GRAFANA_ADMIN_SECRET = "grafana-admin";
 /** Secret with Grafana's client certificate and the CA (`tls.crt`, `tls.key`, `ca.crt`), mounted for datasources. */
 export const GRAFANA_CLIENT_TLS_SECRET = "grafana-client-tls";
 const CLIENT_TLS_DIR = "/etc/grafana/observability-tls";
+/** Where Grafana mounts its server certificate (`grafana-tls`: `tls.crt`, `tls.key`, `ca.crt`). */
+export const GRAFANA_SERVER_TLS_DIR = "/etc/grafana/tls";
+/** Grafana's HTTPS port (the chart's `service.targetPort`), behind the Service's port 80. */
+export const GRAFANA_PORT = 3000;
+/** Ingress controllers whose proxying to Grafana's HTTPS the stack configures (verified against the stack CA). */
+export const INGRESS_CONTROLLERS = ["traefik", "nginx"] as const;
+export type IngressController = (typeof INGRESS_CONTROLLERS)[number];
+/** Traefik's ServersTransport that verifies Grafana against the stack CA (made by the GrafanaEndpoint component). */
+export const GRAFANA_SERVERS_TRANSPORT = "grafana";
 
 /** Datasource UIDs, stable so that links between them (and later dashboards) can name them. */
 export const DATASOURCE_UIDS = { mimir: "mimir", loki: "loki", tempo: "tempo", alertmanager: "alertmanager" } as const;
@@ -20,6 +29,16 @@ export interface GrafanaContext extends Pick<BackendContext, "environment" | "na
     readonly alertmanagerUrl: string;
     /** Public URL of Grafana, when the stack has a domain. */
     readonly rootUrl?: string;
+    /** The ingress controller in front of Grafana (Traefik reads the backend's scheme from the Service). */
+    readonly ingressController: IngressController;
+}
+
+/** The Service annotations that make Traefik proxy to Grafana over HTTPS through the verifying ServersTransport. */
+export function traefikServiceAnnotations(namespace: string): Record<string, string> {
+    return {
+        "traefik.ingress.kubernetes.io/service.serversscheme": "https",
+        "traefik.ingress.kubernetes.io/service.serverstransport": `${namespace}-${GRAFANA_SERVERS_TRANSPORT}@kubernetescrd`,
+    };
 }
 
 /** jsonData/secureJsonData that make a datasource verify the backend against the CA and present Grafana's client certificate. */
@@ -84,6 +103,8 @@ export function grafanaDatasources(ctx: GrafanaContext): Values[] {
 export function grafanaValues(ctx: GrafanaContext): RenderedRelease {
     const res = resources(100, 256, 1000, 1024);
     const small = resources(10, 32, 100, 64);
+    // Grafana serves HTTPS; kubelet probes it without verifying (Grafana has no client-certificate setting).
+    const probe = { httpGet: { path: "/api/health", port: "grafana", scheme: "HTTPS" } };
     const values: Values = {
         replicas: 1,
         admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
@@ -97,14 +118,28 @@ export function grafanaValues(ctx: GrafanaContext): RenderedRelease {
         testFramework: { enabled: false, resources: small },
         serviceMonitor: { enabled: false },
         assertNoLeakedSecrets: true,
+        readinessProbe: probe,
+        livenessProbe: { ...probe, initialDelaySeconds: 60, timeoutSeconds: 30, failureThreshold: 10 },
+        ...(ctx.ingressController === "traefik" ? { service: { annotations: traefikServiceAnnotations(ctx.namespace) } } : {}),
         "grafana.ini": {
-            ...(ctx.rootUrl ? { server: { root_url: ctx.rootUrl } } : {}),
+            server: {
+                protocol: "https",
+                cert_file: `${GRAFANA_SERVER_TLS_DIR}/tls.crt`,
+                cert_key: `${GRAFANA_SERVER_TLS_DIR}/tls.key`,
+                min_tls_version: "TLS1.2",
+                // Renewed certificates are picked up without a restart.
+                certs_watch_interval: "1h",
+                ...(ctx.rootUrl ? { root_url: ctx.rootUrl } : {}),
+            },
             analytics: { reporting_enabled: false, check_for_updates: false, check_for_plugin_updates: false },
             users: { allow_sign_up: false },
             "auth.anonymous": { enabled: false },
             security: { disable_gravatar: true, cookie_samesite: "strict" },
         },
-        extraSecretMounts: [{ name: "observability-tls", secretName: GRAFANA_CLIENT_TLS_SECRET, defaultMode: 0o440, mountPath: CLIENT_TLS_DIR, readOnly: true }],
+        extraSecretMounts: [
+            { name: "observability-tls", secretName: GRAFANA_CLIENT_TLS_SECRET, defaultMode: 0o440, mountPath: CLIENT_TLS_DIR, readOnly: true },
+            { name: "server-tls", secretName: tlsSecretName("grafana"), defaultMode: 0o440, mountPath: GRAFANA_SERVER_TLS_DIR, readOnly: true },
+        ],
         datasources: { "datasources.yaml": { apiVersion: 1, datasources: grafanaDatasources(ctx) } },
     };
     return {
@@ -112,6 +147,7 @@ export function grafanaValues(ctx: GrafanaContext): RenderedRelease {
         chart: CHARTS.grafana,
         values,
         workloads: [{ component: "grafana", replicas: 1, containers: { grafana: res, "init-chown-data": small } }],
-        metrics: [{ release: GRAFANA_RELEASE, service: "grafana", port: 80, path: "/metrics", scheme: "http" }],
+        // Endpoint slices carry the pod's port (3000), which is what the agents' scrape jobs match.
+        metrics: [{ release: GRAFANA_RELEASE, service: "grafana", port: GRAFANA_PORT, path: "/metrics", scheme: "https", serverName: serviceHost(GRAFANA_RELEASE, ctx.namespace) }],
     };
 }

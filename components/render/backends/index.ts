@@ -4,7 +4,7 @@ import type { CollectorSettings } from "../collector/otel";
 import type { KafkaSettings } from "../kafka";
 import { AlertingSettings, alertmanagerUrl, alertmanagerValues } from "./alertmanager";
 import { AwsIdentity, RenderedRelease } from "./common";
-import { grafanaValues } from "./grafana";
+import { grafanaValues, IngressController } from "./grafana";
 import { lokiValues } from "./loki";
 import { mimirValues } from "./mimir";
 import { tempoValues } from "./tempo";
@@ -30,6 +30,8 @@ export interface BackendsInput {
     readonly collector: CollectorSettings;
     /** Kafka buffering (collectors) and ingest storage (Mimir); absent when off. */
     readonly kafka?: KafkaSettings;
+    /** The ingress controller in front of Grafana. */
+    readonly ingressController: IngressController;
 }
 
 /** The stack-wide, plain part of the input: everything but the Outputs (bucket names, roles). */
@@ -60,6 +62,7 @@ export function renderGrafana(i: BackendsInput): RenderedRelease {
         namespace: i.namespace,
         alertmanagerUrl: alertmanagerUrl(i.namespace),
         rootUrl: i.grafanaUrl,
+        ingressController: i.ingressController,
     });
 }
 

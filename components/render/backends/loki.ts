@@ -1,9 +1,14 @@
 // Values of the `loki` chart (grafana-community 18.11.0): Monolithic in dev, Distributed in prod, chunks and
 // rules in S3, compactor retention with a delete-request store, OTLP ingest, HTTPS and gRPC over mTLS.
 import {
-    BackendContext, CHARTS, dskitClientTls, dskitServerTls, memberlistTls, RenderedRelease, resources, ResourceSpec, s3Endpoint,
-    serviceAccount, serviceHost, spreadOverNodes, tlsVolume, Values, Workload,
+    BackendContext, CHARTS, dskitClientTls, dskitServerTls, memberlistTls, memcachedExporterTlsArgs, memcachedServerTls, RenderedRelease,
+    resources, ResourceSpec, s3Endpoint, serviceAccount, serviceHost, spreadOverNodes, TLS_FILES, tlsVolume, Values, Workload,
 } from "./common";
+
+/** Loki's HTTP client TLS (`frontend.tail_tls_config`): the pod's certificate, the server verified as `serverName`. */
+function tailTls(serverName: string): Values {
+    return { tls_cert_path: TLS_FILES.cert, tls_key_path: TLS_FILES.key, tls_ca_path: TLS_FILES.ca, tls_server_name: serverName, tls_insecure_skip_verify: false, tls_min_version: "VersionTLS12" };
+}
 
 export const LOKI_RELEASE = "loki";
 /** Components of the Distributed mode (value key → chart component label), with prod replicas. */
@@ -29,9 +34,11 @@ export function lokiEndpoints(ctx: Pick<BackendContext, "environment" | "namespa
 export function lokiValues(ctx: BackendContext): RenderedRelease {
     const dev = ctx.environment === "dev";
     const serverName = serviceHost(LOKI_RELEASE, ctx.namespace);
-    const grpcClient = { grpc_client_config: dskitClientTls(serverName) };
+    const clientTls = dskitClientTls(serverName);
+    const grpcClient = { grpc_client_config: clientTls };
     const tls = tlsVolume("loki");
     const probe = (path: string) => ({ httpGet: { path, port: "http-metrics", scheme: "HTTPS" }, periodSeconds: 10, initialDelaySeconds: 15, timeoutSeconds: 2 });
+    const cacheTls = { ...memcachedServerTls(), extraVolumes: [tls.volume], extraVolumeMounts: [tls.mount] };
     const selector = (component: string) => ({ "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": LOKI_RELEASE, "app.kubernetes.io/component": component });
 
     const singleBinaryRes = resources(500, 1536, 2000, 3072);
@@ -72,12 +79,25 @@ export function lokiValues(ctx: BackendContext): RenderedRelease {
             livenessProbe: { ...probe("/ready"), initialDelaySeconds: 60 },
             structuredConfig: {
                 ingester_client: grpcClient,
-                frontend_worker: grpcClient,
+                // Querier → scheduler and → frontend (both real gRPC, in Monolithic too), frontend → scheduler,
+                // scheduler → frontend. Every client verifies Loki's certificate by name (they dial pod IPs).
+                frontend_worker: { query_scheduler_grpc_client: clientTls, query_frontend_grpc_client: clientTls },
+                frontend: {
+                    ...grpcClient,
+                    // Distributed: the frontend proxies tail requests to the queriers' HTTPS API.
+                    ...(dev ? {} : { tail_proxy_url: `https://${serviceHost("loki-querier", ctx.namespace)}:3100`, tail_tls_config: tailTls(serverName) }),
+                },
                 query_scheduler: grpcClient,
-                compactor_grpc_client: grpcClient,
-                ruler: { ruler_client: dskitClientTls(serverName) },
+                // The compactor client takes the client keys directly (no grpc_client_config level).
+                compactor_grpc_client: clientTls,
+                ruler: { ruler_client: clientTls },
                 storage_config: { tsdb_shipper: { index_gateway_client: grpcClient } },
                 memberlist: memberlistTls(serverName),
+                // Prod's caches serve TLS only and require a client certificate.
+                ...(dev ? {} : {
+                    chunk_store_config: { chunk_cache_config: { memcached_client: clientTls } },
+                    query_range: { results_cache: { cache: { memcached_client: clientTls } } },
+                }),
                 // OTLP logs arrive at /otlp/v1/logs; keep the usual resource attributes as index labels.
                 distributor: { otlp_config: { default_resource_attributes_as_index_labels: ["service.name", "service.namespace", "deployment.environment", "k8s.namespace.name"] } },
             },
@@ -99,9 +119,10 @@ export function lokiValues(ctx: BackendContext): RenderedRelease {
         }])),
         // The gateway is a plain-HTTP nginx hop; clients talk to Loki's own HTTPS endpoints instead.
         gateway: { enabled: false },
-        chunksCache: dev ? { enabled: false } : { enabled: true, replicas: 2, allocatedMemory: 2048, allocatedCPU: "250m", resources: cacheRes.chunks },
-        resultsCache: dev ? { enabled: false } : { enabled: true, replicas: 2, allocatedMemory: 512, allocatedCPU: "100m", resources: cacheRes.results },
-        memcachedExporter: { resources: cacheRes.exporter },
+        chunksCache: dev ? { enabled: false } : { enabled: true, replicas: 2, allocatedMemory: 2048, allocatedCPU: "250m", resources: cacheRes.chunks, ...cacheTls },
+        resultsCache: dev ? { enabled: false } : { enabled: true, replicas: 2, allocatedMemory: 512, allocatedCPU: "100m", resources: cacheRes.results, ...cacheTls },
+        // The exporter reaches its memcached over TLS on localhost, verifying it as Loki and presenting Loki's certificate.
+        memcachedExporter: { resources: cacheRes.exporter, ...(dev ? {} : { extraArgs: memcachedExporterTlsArgs(serverName) }) },
         // The rules sidecar watches ConfigMaps cluster-wide; rules are stored in the ruler bucket instead.
         sidecar: { rules: { enabled: false }, resources: resources(10, 64, 100, 128) },
         lokiCanary: { enabled: false },

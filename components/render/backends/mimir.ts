@@ -5,8 +5,9 @@
 import type { Environment } from "../../config";
 import { KAFKA_ENV, KAFKA_SASL_MECHANISM, KAFKA_TOPICS, kafkaEnv, KafkaSettings } from "../kafka";
 import {
-    BackendContext, CHARTS, dskitClientTls, dskitServerTls, memberlistTls, RenderedRelease, resources, ResourceSpec, s3Endpoint,
-    serviceAccount, serviceHost, spreadOverNodes, tlsVolume, Values, Workload,
+    BackendContext, CHARTS, dskitClientTls, dskitServerTls, memberlistTls, memcachedExporterTlsArgs,
+    memcachedServerTls, RenderedRelease, resources, ResourceSpec, s3Endpoint, serviceAccount, serviceHost, setPath, spreadOverNodes, tlsVolume,
+    Values, Workload,
 } from "./common";
 
 export const MIMIR_RELEASE = "mimir";
@@ -22,10 +23,9 @@ export const MIMIR_HTTP_PORT = 8080;
 
 /** Services clients use: writes (remote-write, OTLP) on the distributor, PromQL on the query-frontend. */
 export function mimirEndpoints(ctx: Pick<BackendContext, "namespace">): { write: string; read: string } {
-    // Plain HTTP: the chart's probes have no scheme key, so Mimir's HTTP server cannot be HTTPS (README, TLS gaps).
     return {
-        write: `http://${serviceHost("mimir-distributor", ctx.namespace)}:${MIMIR_HTTP_PORT}`,
-        read: `http://${serviceHost("mimir-query-frontend", ctx.namespace)}:${MIMIR_HTTP_PORT}/prometheus`,
+        write: `https://${serviceHost("mimir-distributor", ctx.namespace)}:${MIMIR_HTTP_PORT}`,
+        read: `https://${serviceHost("mimir-query-frontend", ctx.namespace)}:${MIMIR_HTTP_PORT}/prometheus`,
     };
 }
 
@@ -76,6 +76,13 @@ function ingestStorage(kafka: KafkaSettings): Values {
 
 /** Memcached caches (prod only): key → memory in MiB. The exporter sidecar runs in every cache pod. */
 const CACHES: Readonly<Record<string, number>> = { "chunks-cache": 2048, "index-cache": 1024, "metadata-cache": 256, "results-cache": 512 };
+/** The config blocks of each cache's clients (the chart writes their addresses; these add TLS). */
+const CACHE_CLIENTS: Readonly<Record<string, readonly string[]>> = {
+    "chunks-cache": ["blocks_storage.bucket_store.chunks_cache.memcached"],
+    "index-cache": ["blocks_storage.bucket_store.index_cache.memcached"],
+    "metadata-cache": ["blocks_storage.bucket_store.metadata_cache.memcached", "ruler_storage.cache.memcached"],
+    "results-cache": ["frontend.results_cache.memcached"],
+};
 
 export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?: KafkaSettings): RenderedRelease {
     const dev = ctx.environment === "dev";
@@ -110,21 +117,27 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
             // Exemplars from Tempo's metrics-generator (trace links in Grafana).
             max_global_exemplars_per_user: 100000,
         },
-        server: dskitServerTls({ http: false, grpc: true }),
+        server: dskitServerTls({ http: true, grpc: true }),
         ingester_client: { grpc_client_config: grpcClient },
-        frontend_worker: { grpc_client_config: grpcClient },
+        // Querier → query-frontend and → query-scheduler (the chart sets the scheduler address), frontend → scheduler,
+        // scheduler → frontend.
+        frontend_worker: { grpc_client_config: grpcClient, query_scheduler_grpc_client_config: grpcClient },
+        frontend: { grpc_client_config: grpcClient },
         query_scheduler: { grpc_client_config: grpcClient },
-        query_frontend: { grpc_client_config: grpcClient },
         querier: { store_gateway_client: grpcClient },
         ruler: {
             ruler_client: grpcClient,
             alertmanager_url: alertmanagerUrl,
+            // Alertmanager's web server verifies a client certificate when given; the ruler presents Mimir's.
+            alertmanager_client: dskitClientTls(new URL(alertmanagerUrl).hostname),
             enable_api: true,
             // Ingest storage needs the ruler's queries to go through the query-frontend (remote evaluation).
             ...(kafka ? { query_frontend: { address: `dns:///${serviceHost("mimir-query-frontend", ctx.namespace)}:${MIMIR_GRPC_PORT}`, grpc_client_config: grpcClient } } : {}),
         },
         memberlist: memberlistTls(serverName),
     };
+    // Prod's caches serve TLS only and require a client certificate: every client of a cache uses Mimir's.
+    if (!dev) for (const block of Object.values(CACHE_CLIENTS).flat()) setPath(structuredConfig, block, grpcClient);
 
     const values: Values = {
         fullnameOverride: MIMIR_RELEASE,
@@ -135,6 +148,8 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
             replicas: replicas(c),
             resources: res(c),
             ...(c.pv ? { persistentVolume: { enabled: true, size: c.pv } } : {}),
+            // Mimir's HTTP server is HTTPS: kubelet probes it without a client certificate (VerifyClientCertIfGiven).
+            readinessProbe: { httpGet: { path: "/ready", port: "http-metrics", scheme: "HTTPS" } },
             ...(c.key === "ingester" || c.key === "store_gateway" ? { zoneAwareReplication: { enabled: false } } : {}),
             ...(c.key === "ruler" ? {
                 extraVolumes: [{ name: "rules", configMap: { name: MIMIR_RULES_CONFIGMAP } }],
@@ -153,8 +168,9 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
         smoke_test: { resources: resources(50, 64, 200, 128) },
         ...Object.fromEntries(Object.entries(CACHES).map(([k, mib]) => [k, dev
             ? { enabled: false }
-            : { enabled: true, replicas: 2, allocatedMemory: mib, resources: cacheRes(mib), podDisruptionBudget: { maxUnavailable: 1 } }])),
-        memcachedExporter: { enabled: !dev, resources: exporterRes },
+            : { enabled: true, replicas: 2, allocatedMemory: mib, resources: cacheRes(mib), podDisruptionBudget: { maxUnavailable: 1 }, ...memcachedServerTls() }])),
+        // The exporter reaches its memcached over TLS on localhost, verifying it as Mimir and presenting Mimir's certificate.
+        memcachedExporter: { enabled: !dev, resources: exporterRes, ...(dev ? {} : { extraArgs: memcachedExporterTlsArgs(serverName) }) },
         metaMonitoring: { serviceMonitor: { enabled: false } },
     };
 
@@ -167,6 +183,6 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
         chart: CHARTS.mimir,
         values,
         workloads,
-        metrics: COMPONENTS.map(c => ({ release: MIMIR_RELEASE, service: `mimir-${c.component}`, port: MIMIR_HTTP_PORT, path: "/metrics", scheme: "http" as const })),
+        metrics: COMPONENTS.map(c => ({ release: MIMIR_RELEASE, service: `mimir-${c.component}`, port: MIMIR_HTTP_PORT, path: "/metrics", scheme: "https" as const, serverName })),
     };
 }

@@ -3,8 +3,8 @@
 // metrics-generator (service graphs, span metrics) remote-writing to Mimir with exemplars.
 import * as YAML from "yaml";
 import {
-    BackendContext, CHARTS, dskitClientTls, dskitServerTls, memberlistTls, RenderedRelease, resources, ResourceSpec, s3Endpoint,
-    serviceAccount, serviceHost, TLS_FILES, tlsVolume, Values, Workload,
+    BackendContext, CHARTS, dskitClientTls, dskitServerTls, memberlistTls, memcachedExporterTlsArgs, memcachedTlsOptions, RenderedRelease,
+    resources, ResourceSpec, s3Endpoint, serviceAccount, serviceHost, TLS_FILES, tlsVolume, Values, Workload,
 } from "./common";
 import { mimirEndpoints } from "./mimir";
 
@@ -15,19 +15,24 @@ export function tempoEndpoints(ctx: Pick<BackendContext, "environment" | "namesp
     const dev = ctx.environment === "dev";
     const ingest = serviceHost(dev ? "tempo" : "tempo-distributor", ctx.namespace);
     const query = serviceHost(dev ? "tempo" : "tempo-query-frontend", ctx.namespace);
-    // Dev's HTTP API is plain: the monolithic chart's probes have no scheme key (see README, TLS gaps).
-    return { otlpGrpc: `${ingest}:4317`, otlpHttp: `https://${ingest}:4318`, query: `${dev ? "http" : "https"}://${query}:3200` };
+    return { otlpGrpc: `${ingest}:4317`, otlpHttp: `https://${ingest}:4318`, query: `https://${query}:3200` };
 }
 
 /** TLS of an OTLP receiver protocol: the server certificate, client certificates verified against the CA. */
 const receiverTls = { cert_file: TLS_FILES.cert, key_file: TLS_FILES.key, client_ca_file: TLS_FILES.ca, min_version: "1.2" };
 
 function metricsGenerator(ctx: BackendContext, storagePath: string): Values {
+    const mimir = mimirEndpoints(ctx).write;
     return {
         registry: { external_labels: { source: "tempo" } },
         storage: {
             path: `${storagePath}/wal`,
-            remote_write: [{ url: `${mimirEndpoints(ctx).write}/api/v1/push`, send_exemplars: true }],
+            // Prometheus remote-write TLS: Mimir's distributor verified by its Service name, Tempo's certificate presented.
+            remote_write: [{
+                url: `${mimir}/api/v1/push`,
+                send_exemplars: true,
+                tls_config: { ca_file: TLS_FILES.ca, cert_file: TLS_FILES.cert, key_file: TLS_FILES.key, server_name: new URL(mimir).hostname, insecure_skip_verify: false, min_version: "TLS12" },
+            }],
         },
         traces_storage: { path: `${storagePath}/traces` },
     };
@@ -54,12 +59,13 @@ function monolithic(ctx: BackendContext): RenderedRelease {
     const serverName = serviceHost(TEMPO_RELEASE, ctx.namespace);
     const tls = tlsVolume("tempo");
     const res = resources(250, 1024, 2000, 2048);
+    const probe = { httpGet: { path: "/ready", port: 3200, scheme: "HTTPS" } };
     // The chart's config template has no place for the gRPC client stanzas, so the whole tempo.yaml is ours.
     const config = {
         multitenancy_enabled: false,
         stream_over_http_enabled: true,
         usage_report: { reporting_enabled: false },
-        server: { http_listen_port: 3200, grpc_listen_port: 9095, ...dskitServerTls({ http: false, grpc: true }) },
+        server: { http_listen_port: 3200, grpc_listen_port: 9095, ...dskitServerTls({ http: true, grpc: true }) },
         distributor: {
             receivers: {
                 otlp: { protocols: { grpc: { endpoint: "0.0.0.0:4317", tls: receiverTls }, http: { endpoint: "0.0.0.0:4318", tls: receiverTls } } },
@@ -84,6 +90,9 @@ function monolithic(ctx: BackendContext): RenderedRelease {
             reportingEnabled: false,
             metricsGenerator: { enabled: true },
             extraVolumeMounts: [tls.mount],
+            // Tempo's HTTP server is HTTPS: kubelet probes it without a client certificate (VerifyClientCertIfGiven).
+            readinessProbe: probe,
+            livenessProbe: probe,
         },
         config: YAML.stringify(config, { lineWidth: 0 }),
         extraVolumes: [tls.volume],
@@ -95,7 +104,7 @@ function monolithic(ctx: BackendContext): RenderedRelease {
         chart: CHARTS.tempo,
         values,
         workloads: [{ component: "tempo", replicas: 1, containers: { tempo: res } }],
-        metrics: [{ release: TEMPO_RELEASE, service: "tempo", port: 3200, path: "/metrics", scheme: "http" }],
+        metrics: [{ release: TEMPO_RELEASE, service: "tempo", port: 3200, path: "/metrics", scheme: "https", serverName }],
     };
 }
 
@@ -139,11 +148,20 @@ function distributed(ctx: BackendContext): RenderedRelease {
             readinessProbe: null,
             livenessProbe: null,
             structuredConfig: {
+                // Grafana's Tempo datasource streams search and metrics results (gRPC over the HTTPS port).
+                stream_over_http_enabled: true,
                 server: dskitServerTls({ http: true, grpc: true }),
                 ingester_client: { grpc_client_config: dskitClientTls(serverName) },
                 metrics_generator_client: { grpc_client_config: dskitClientTls(serverName) },
                 querier: { frontend_worker: { grpc_client_config: dskitClientTls(serverName) } },
                 memberlist: memberlistTls(serverName),
+                // The chart's one cache entry, written out whole (Helm replaces lists) to add TLS to the client.
+                cache: {
+                    caches: [{
+                        memcached: { host: "tempo-memcached", service: "memcached-client", consistent_hash: true, timeout: "500ms", ...dskitClientTls(serverName) },
+                        roles: ["parquet-footer", "bloom", "frontend-search"],
+                    }],
+                },
             },
         },
         defaults: { extraVolumes: [tls.volume], extraVolumeMounts: [tls.mount], readinessProbe: probe, livenessProbe: { ...probe, initialDelaySeconds: 60 } },
@@ -162,8 +180,16 @@ function distributed(ctx: BackendContext): RenderedRelease {
         blockBuilder: { enabled: false },
         liveStore: { enabled: false },
         gateway: { enabled: false },
-        memcached: { enabled: true, replicas: 1, resources: memcachedRes },
-        memcachedExporter: { enabled: true, resources: exporterRes },
+        // The list is memcached's whole command line: 1 GiB of items, TLS only with a client certificate required.
+        memcached: {
+            enabled: true, replicas: 1, resources: memcachedRes,
+            extraArgs: ["-m", "1024", "-Z", "-o", memcachedTlsOptions()],
+            extraVolumes: [tls.volume], extraVolumeMounts: [tls.mount],
+        },
+        memcachedExporter: {
+            enabled: true, resources: exporterRes,
+            extraArgs: Object.entries(memcachedExporterTlsArgs(serverName)).map(([k, v]) => (v === "" ? `--${k}` : `--${k}=${v}`)),
+        },
         minio: { enabled: false },
         metaMonitoring: { serviceMonitor: { enabled: false } },
     };

@@ -79,8 +79,7 @@ export function gatewayConfig(ctx: CollectorContext): OtelConfig {
     const queue = () => resilience(storage, 5000);
     const exporter = (endpoint: string) => ({
         endpoint,
-        // The plain-HTTP endpoint (Mimir, see collectorValidateOptions) gets no TLS block that would suggest otherwise.
-        ...(endpoint.startsWith("http://") ? {} : { tls: clientTls() }),
+        tls: clientTls(),
         compression: "gzip",
         timeout: "15s",
         ...queue(),

@@ -1,10 +1,9 @@
 // Both collector releases of a stack, from the same plain input as the backends, and the validator run over them.
 import type { BackendBase } from "../backends/index";
 import { placeholderInput, renderBackends } from "../backends/index";
-import { mimirEndpoints } from "../backends/mimir";
 import type { CollectorContext } from "./otel";
 import { agentRelease, gatewayRelease, RenderedCollector } from "./releases";
-import { ValidateOptions, validateCollectors } from "./validate";
+import { validateCollectors } from "./validate";
 
 export function collectorContext(i: BackendBase): CollectorContext {
     return {
@@ -23,18 +22,10 @@ export function renderCollectors(i: BackendBase): { gateway: RenderedCollector; 
     return { gateway: gatewayRelease(ctx), agent: agentRelease(ctx) };
 }
 
-/**
- * The validator's options for a stack. The only plain-HTTP exporter endpoint it accepts is Mimir's: its HTTP
- * server cannot serve TLS with the pinned chart (its probes have no scheme key; README, TLS gaps).
- */
-export function collectorValidateOptions(namespace: string): ValidateOptions {
-    return { plaintextAllowed: [`${mimirEndpoints({ namespace }).write}/otlp`] };
-}
-
 /** Renders and validates both collector configs; throws listing every problem. */
 export function checkedCollectors(i: BackendBase): { gateway: RenderedCollector; agent: RenderedCollector } {
     const rendered = renderCollectors(i);
-    const problems = validateCollectors({ agent: rendered.agent.config, gateway: rendered.gateway.config }, collectorValidateOptions(i.namespace));
+    const problems = validateCollectors({ agent: rendered.agent.config, gateway: rendered.gateway.config });
     if (problems.length > 0) throw new Error(`collector configs fail validation:\n  - ${problems.join("\n  - ")}`);
     return rendered;
 }

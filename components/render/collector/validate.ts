@@ -5,11 +5,6 @@ import type { OtelConfig } from "./otel";
 
 export type CollectorRole = "agent" | "gateway";
 
-export interface ValidateOptions {
-    /** Exporter endpoints allowed to be plain HTTP (documented gaps only). */
-    readonly plaintextAllowed?: readonly string[];
-}
-
 /** Exporter types that send over the network, and so need TLS, a queue and retries. */
 const NETWORK_EXPORTERS = ["otlp", "otlphttp", "loadbalancing", "prometheusremotewrite", "kafka"];
 const SECTIONS = ["receivers", "processors", "exporters", "connectors"] as const;
@@ -27,7 +22,7 @@ function* walk(value: unknown, at: string): Generator<[string, unknown]> {
 }
 
 /** Problems of one collector's config; empty when it is sound. */
-export function validateCollectorConfig(role: CollectorRole, c: OtelConfig, opts: ValidateOptions = {}): string[] {
+export function validateCollectorConfig(role: CollectorRole, c: OtelConfig): string[] {
     const problems: string[] = [];
     const add = (m: string) => problems.push(`${role}: ${m}`);
     const defined = (section: (typeof SECTIONS)[number]) => Object.keys(c[section] ?? {});
@@ -88,12 +83,11 @@ export function validateCollectorConfig(role: CollectorRole, c: OtelConfig, opts
             if (!tls?.cert_file || !tls?.client_ca_file) add(`receiver ${id} ${proto} must serve TLS and require client certificates (tls.cert_file, tls.client_ca_file)`);
         }
     }
-    const allowed = new Set(opts.plaintextAllowed ?? []);
     for (const [id, e] of Object.entries(c.exporters ?? {})) {
         const type = typeOf(id);
         if (!NETWORK_EXPORTERS.includes(type)) continue;
         const endpoint = typeof e.endpoint === "string" ? e.endpoint : undefined;
-        if (endpoint?.startsWith("http://") && !allowed.has(endpoint)) add(`exporter ${id} sends in plaintext to ${endpoint}`);
+        if (endpoint?.startsWith("http://")) add(`exporter ${id} sends in plaintext to ${endpoint}`);
         const grpcTls = type === "otlp" ? e.tls : type === "loadbalancing" ? (e.protocol as { otlp?: Values } | undefined)?.otlp?.tls : undefined;
         if ((type === "otlp" || type === "loadbalancing") && !(grpcTls as Values | undefined)?.ca_file) add(`exporter ${id} must verify the server against the stack CA (tls.ca_file)`);
         if (type === "otlphttp" && endpoint?.startsWith("https://") && !(e.tls as Values | undefined)?.ca_file) add(`exporter ${id} must verify the server against the stack CA (tls.ca_file)`);
@@ -128,8 +122,8 @@ export function validateCollectorConfig(role: CollectorRole, c: OtelConfig, opts
  * traces: every agent traces pipeline sends through `loadbalancing` with `routing_key: traceID`, or through Kafka
  * keyed by trace ID (`partition_traces_by_id`) to a consumer group, so one pod reads each partition.
  */
-export function validateCollectors(pair: { agent: OtelConfig; gateway: OtelConfig }, opts: ValidateOptions = {}): string[] {
-    const problems = [...validateCollectorConfig("agent", pair.agent, opts), ...validateCollectorConfig("gateway", pair.gateway, opts)];
+export function validateCollectors(pair: { agent: OtelConfig; gateway: OtelConfig }): string[] {
+    const problems = [...validateCollectorConfig("agent", pair.agent), ...validateCollectorConfig("gateway", pair.gateway)];
     const gatewaySamples = Object.values(pair.gateway.service?.pipelines ?? {}).some(p => (p.processors ?? []).some(id => typeOf(id) === "tail_sampling"));
     if (!gatewaySamples) return problems;
     for (const [name, p] of Object.entries(pair.agent.service?.pipelines ?? {})) {
