@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BackendRelease, BackendReleaseArgs } from "./backend-release";
 import { placeholderInput, renderAlertmanager } from "./render/backends/index";
-import { CLUSTER_TLS_CONFIG_KEY, clusterTlsConfig, Integration, RECEIVER_CREDENTIAL_FILE, RECEIVER_SECRET, WEB_CONFIG_KEY, webTlsConfig } from "./render/backends/alertmanager";
+import { Integration, RECEIVER_CREDENTIAL_FILE, RECEIVER_SECRET } from "./render/backends/alertmanager";
 
 export interface AlertmanagerArgs extends BackendReleaseArgs {
     /** The routing key, API key or URL of each integration in `base.alerting.integrations` (secrets). */
@@ -17,10 +17,7 @@ export class Alertmanager extends BackendRelease {
     constructor(name: string, args: AlertmanagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("observability:backends:Alertmanager", name, args.base, opts);
         const integrations = args.base.alerting.integrations;
-        const deps: pulumi.Resource[] = [this.createTlsSecret(name, "alertmanager", args, {
-            [CLUSTER_TLS_CONFIG_KEY]: clusterTlsConfig(args.base.namespace),
-            [WEB_CONFIG_KEY]: webTlsConfig(),
-        })];
+        const deps: pulumi.Resource[] = [this.createTlsSecret(name, "alertmanager", args)];
         if (integrations.length > 0) {
             const stringData: Record<string, pulumi.Output<string>> = {};
             for (const i of integrations) {

@@ -3,12 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import type { KeyPair } from "./mtls";
 import { serviceHost } from "./render/backends/common";
-import { GRAFANA_RELEASE, GRAFANA_SERVERS_TRANSPORT, IngressController } from "./render/backends/grafana";
+import { GRAFANA_RELEASE, GRAFANA_SERVERS_TRANSPORT, GRAFANA_UPSTREAM_CA_SECRET, IngressController } from "./render/backends/grafana";
 
 /** Secret of the endpoint's certificate (stack CA), in the backends' namespace and, on k3s, in Traefik's. */
 export const GRAFANA_ENDPOINT_TLS_SECRET = "grafana-endpoint-tls";
-/** Secret with only the stack CA (`ca.crt`), which the ingress controller verifies Grafana's certificate against. */
-export const GRAFANA_UPSTREAM_CA_SECRET = "grafana-upstream-ca";
 
 export interface GrafanaEndpointArgs {
     namespace: string;

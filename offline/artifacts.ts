@@ -9,7 +9,10 @@ import { MIMIR_RULES_CONFIGMAP } from "../components/render/backends/mimir";
 import { CapacityReport, formatCapacity } from "../components/render/capacity";
 import { policyReport, PolicyReport, renderedResources } from "../policy/harness";
 import { policies } from "../policy/policies";
+import { Census, censusMarkdown, tlsCensus } from "../components/render/connections/census";
+import { NAMESPACE } from "../components/render/pki";
 import type { EngineResult, RenderedResource } from "./engine";
+import { keyReference } from "./references";
 
 export interface Artifact {
     /** Path relative to the stack's output folder, with `/` separators. */
@@ -181,8 +184,17 @@ export async function policyReportArtifact(run: EngineResult): Promise<{ artifac
 }
 
 /** Every extractor, in order. */
+/** The TLS census of the run: every connection with its TLS, from the rendered configs. */
+export function runCensus(run: EngineResult): Census {
+    return tlsCensus({ namespace: NAMESPACE, resources: run.resources, reference: keyReference });
+}
+
+/** `connections.md`: the TLS census as tables (servers, then every client → server connection). */
+export const connectionsMarkdown: Extractor = run => [{ path: "connections.md", content: censusMarkdown(run.files.stack, runCensus(run)) }];
+
 export const EXTRACTORS: readonly Extractor[] = [
     resourcesJson, graphMermaid, summaryMarkdown, hostCloudInit, helmReleases, collectorConfigs, ruleFileArtifacts, alertmanagerConfigArtifact, dashboardArtifacts,
+    connectionsMarkdown,
 ];
 
 const PRIVATE_KEY_RE = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;

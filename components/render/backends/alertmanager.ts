@@ -24,9 +24,13 @@ export const RECEIVER_CREDENTIAL_FILE: Readonly<Record<Integration, string>> = {
     slack: "slack-webhook-url",
     deadmansswitch: "deadmansswitch-url",
 };
-/** Key of the Alertmanager TLS Secret holding the gossip TLS config (`--cluster.tls-config`). */
+/**
+ * The TLS configs of the gossip (`--cluster.tls-config`) and web server (`--web.config.file`): only file paths, so
+ * they are files of the release's config ConfigMap (the chart's `templates`, mounted at `/etc/alertmanager`; only
+ * `*.tmpl` files there are read as notification templates).
+ */
+export const CONFIG_DIR = "/etc/alertmanager";
 export const CLUSTER_TLS_CONFIG_KEY = "cluster-tls.yml";
-/** Key of the Alertmanager TLS Secret holding the web server's TLS config (`--web.config.file`). */
 export const WEB_CONFIG_KEY = "web.yml";
 
 /** A weekly maintenance window during which notifications (not the dead-man's switch) are muted. */
@@ -192,7 +196,8 @@ export function alertmanagerValues(ctx: { environment: Environment; namespace: s
         // certificate). Off, the chart puts the config's checksum on the pods, so a changed config rolls them instead.
         configmapReload: { enabled: false },
         config: alertmanagerConfig({ ...ctx.alerting, stack: ctx.stack }),
-        extraArgs: { "cluster.tls-config": `${TLS_DIR}/${CLUSTER_TLS_CONFIG_KEY}`, "web.config.file": `${TLS_DIR}/${WEB_CONFIG_KEY}` },
+        extraArgs: { "cluster.tls-config": `${CONFIG_DIR}/${CLUSTER_TLS_CONFIG_KEY}`, "web.config.file": `${CONFIG_DIR}/${WEB_CONFIG_KEY}` },
+        templates: { [CLUSTER_TLS_CONFIG_KEY]: clusterTlsConfig(ctx.namespace), [WEB_CONFIG_KEY]: webTlsConfig() },
         livenessProbe: probe,
         readinessProbe: probe,
         extraSecretMounts: [

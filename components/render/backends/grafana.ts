@@ -19,6 +19,8 @@ export const GRAFANA_PORT = 3000;
 /** Ingress controllers whose proxying to Grafana's HTTPS the stack configures (verified against the stack CA). */
 export const INGRESS_CONTROLLERS = ["traefik", "nginx"] as const;
 export type IngressController = (typeof INGRESS_CONTROLLERS)[number];
+/** Secret with only the stack CA (`ca.crt`), which the ingress controller verifies Grafana's certificate against. */
+export const GRAFANA_UPSTREAM_CA_SECRET = "grafana-upstream-ca";
 /** Traefik's ServersTransport that verifies Grafana against the stack CA (made by the GrafanaEndpoint component). */
 export const GRAFANA_SERVERS_TRANSPORT = "grafana";
 

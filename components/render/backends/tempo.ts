@@ -74,6 +74,8 @@ function monolithic(ctx: BackendContext): RenderedRelease {
         ingester_client: { grpc_client_config: dskitClientTls(serverName) },
         metrics_generator_client: { grpc_client_config: dskitClientTls(serverName) },
         querier: { frontend_worker: { grpc_client_config: dskitClientTls(serverName) } },
+        // The ring's memberlist listens even with one pod: TLS like the distributed chart's.
+        memberlist: memberlistTls(serverName),
         compactor: { compaction: { block_retention: ctx.retention.traces.hours } },
         storage: storage(ctx),
         metrics_generator: metricsGenerator(ctx, "/var/tempo/generator"),
