@@ -149,7 +149,7 @@ describe("backend releases (rendered stacks)", () => {
             for (const d of https) {
                 assert.equal(d.jsonData.tlsAuthWithCACert, true, d.name);
                 assert.equal(d.jsonData.serverName, new URL(d.url).hostname);
-                assert.ok(sans(d.type).includes(d.jsonData.serverName), `${d.name}: server name is a SAN`);
+                assert.ok(sans(d.uid).includes(d.jsonData.serverName), `${d.name}: server name is a SAN`);
                 assert.match(d.secureJsonData.tlsCACert, /^\$__file\{/, "CA read from the mounted Secret, not inline");
             }
             assert.equal(secret("alertmanager-tls")!.inputs.stringData, "[secret]");
@@ -258,10 +258,14 @@ describe("backend releases (rendered stacks)", () => {
         for (const stack of ["dev", "prod"] as const) {
             const { values } = stacks[stack];
             const ruler = values.mimir.mimir.structuredConfig.ruler;
-            assert.equal(ruler.alertmanager_url, "http://alertmanager.observability.svc:9093");
+            assert.equal(ruler.alertmanager_url, "https://alertmanager.observability.svc:9093");
+            assert.equal(ruler.alertmanager_client.tls_server_name, "alertmanager.observability.svc");
             assert.equal(values.alertmanager.fullnameOverride, "alertmanager");
             const gen = stack === "dev" ? YAML.parse(values.tempo.config).metrics_generator : values.tempo.metricsGenerator.config;
-            assert.deepEqual(gen.storage.remote_write, [{ url: "http://mimir-distributor.observability.svc:8080/api/v1/push", send_exemplars: true }]);
+            assert.deepEqual(gen.storage.remote_write, [{
+                url: "https://mimir-distributor.observability.svc:8080/api/v1/push", send_exemplars: true,
+                tls_config: { ca_file: `${TLS_DIR}/ca.crt`, cert_file: `${TLS_DIR}/tls.crt`, key_file: `${TLS_DIR}/tls.key`, server_name: "mimir-distributor.observability.svc", insecure_skip_verify: false, min_version: "TLS12" },
+            }]);
             assert.ok(values.mimir.mimir.structuredConfig.limits.max_global_exemplars_per_user > 0);
             const overrides = stack === "dev" ? YAML.parse(values.tempo.config).overrides : values.tempo.overrides;
             assert.deepEqual(overrides.defaults.metrics_generator.processors, ["service-graphs", "span-metrics"]);

@@ -49,8 +49,8 @@ describe("collector tier", () => {
             assert.equal(helm[stack].agent.mode, "daemonset");
             assert.equal(helm[stack].gateway.mode, "statefulset");
         }
-        // Only Mimir's documented gap is plain; without the allowance the validator says so.
-        assert.deepEqual(validateCollectors(pairs.dev), ["gateway: exporter otlphttp/mimir sends in plaintext to http://mimir-distributor.observability.svc:8080/otlp"]);
+        // Every exporter of the gateway verifies its backend against the stack CA (Mimir's OTLP included).
+        for (const [id, e] of Object.entries(pairs.prod.gateway.exporters as Record<string, any>)) if (!id.startsWith("kafka")) assert.equal(e.tls?.ca_file, "/etc/otelcol/tls/ca.crt", id);
     });
 
     it("rejects each broken variant with the rule it breaks", () => {

@@ -171,11 +171,20 @@ describe("CrossGuard policy pack", () => {
         const advisory = await runPolicies(policies, stacks.dev, { "retention-s3-expiry-matches-retention": { enforcementLevel: "advisory", marginDays: 3 } });
         assert.deepEqual(advisory.map(v => v.enforcementLevel), ["advisory", "advisory", "advisory"]);
         assert.deepEqual(await runPolicies(policies, stacks.dev, { "retention-s3-expiry-matches-retention": { enforcementLevel: "disabled", marginDays: 3 } }), []);
-        // Taking the documented gaps out of the TLS allowance names each plaintext server.
-        const strict = await runPolicies(policies, stacks.prod, { "tls-backend-served-over-tls": { plaintextServers: [] } });
-        assert.deepEqual(strict.map(v => v.message.split(";")[0]).sort(), [
-            "release alertmanager: its http server is plaintext", "release grafana: its http server is plaintext", "release mimir: its http server is plaintext",
+        // No server and no endpoint may be plaintext by default: each one is a mandatory violation, and only an
+        // allowance in the pack's configuration (visible in review) lets it through.
+        const plain = clone(stacks.prod);
+        release(plain, "mimir").values.mimir.structuredConfig.server.http_tls_config = {};
+        release(plain, "otel-gateway").values.alternateConfig.exporters["otlphttp/mimir"].endpoint = "http://mimir-distributor.observability.svc:8080/otlp";
+        const strict = await runPolicies(policies, plain);
+        assert.deepEqual(strict.map(v => [v.enforcementLevel, v.message.split(";")[0]]).sort(), [
+            ["mandatory", "release mimir: its http server is plaintext"],
+            ["mandatory", "release otel-gateway: exporters.otlphttp/mimir.endpoint is plaintext (http://mimir-distributor.observability.svc:8080/otlp)"],
         ]);
+        assert.deepEqual(await runPolicies(policies, plain, {
+            "tls-backend-served-over-tls": { plaintextServers: ["mimir-distributed:http"] },
+            "tls-collector-configs-verified": { plaintextAllowed: ["http://mimir-distributor.observability.svc:8080/otlp"] },
+        }), []);
     });
 
     it("policy config tunes the rules: a tighter HPA bound flags prod's gateway", async () => {

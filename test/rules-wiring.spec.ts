@@ -30,7 +30,7 @@ describe("rules loaded into Mimir's ruler (rendered stacks)", () => {
 
             const values = YAML.parse(fs.readFileSync(path.join(outDir, "helm/mimir.values.yaml"), "utf8"));
             const config = values.mimir.structuredConfig;
-            assert.deepEqual(config.ruler_storage, { backend: "local", local: { directory: "/rules" } });
+            assert.deepEqual({ backend: config.ruler_storage.backend, local: config.ruler_storage.local }, { backend: "local", local: { directory: "/rules" } });
             assert.equal(config.multitenancy_enabled, false, "rules mounted for tenant anonymous need multi-tenancy off");
             assert.deepEqual(values.ruler.extraVolumes, [{ name: "rules", configMap: { name: "mimir-rules" } }]);
             assert.deepEqual(values.ruler.extraVolumeMounts, [{ name: "rules", mountPath: "/rules/anonymous", readOnly: true }]);
