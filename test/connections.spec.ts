@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { Census, censusMarkdown, CensusInput, tlsCensus } from "../components/render/connections/census";
-import { BLOCK_RULES, tlsCapableBlocks } from "../components/render/connections/dskit";
+import { BLOCK_RULES, get, tlsCapableBlocks } from "../components/render/connections/dskit";
 import { NAMESPACE } from "../components/render/pki";
 import { keyReference } from "../offline/references";
 import { renderedStack } from "./helpers/rendered";
@@ -56,10 +56,10 @@ describe("TLS census (rendered stacks)", () => {
                 const config = values.mimir?.structuredConfig ?? values.loki?.structuredConfig ?? values.tempo?.structuredConfig;
                 if (conn.client === "tempo" && stack === "dev") {
                     const cfg = YAML.parse(values.config);
-                    dig(cfg, m[2]).tls_enabled = false;
+                    (get(cfg, m[2]) as Any).tls_enabled = false;
                     values.config = YAML.stringify(cfg);
                 } else {
-                    const block = dig(config, m[2]);
+                    const block = get(config, m[2]) as Any;
                     if (!block) continue; // written by the chart outside the values (none today)
                     if (m[2] === "frontend.tail_proxy_url") config.frontend.tail_proxy_url = config.frontend.tail_proxy_url.replace("https:", "http:");
                     else block.tls_enabled = false;
@@ -118,8 +118,3 @@ describe("TLS census (rendered stacks)", () => {
         assert.deepEqual(found, ["mimir: mimir 3.1.2 block new_component.grpc_client_config can dial with TLS, and the census does not know whether it runs: classify it in components/render/connections/dskit.ts"]);
     });
 });
-
-/** The object at a dotted path. */
-function dig(obj: Any, dotted: string): Any {
-    return dotted.split(".").reduce((o, k) => (o == null ? undefined : o[k]), obj);
-}

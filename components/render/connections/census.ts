@@ -72,6 +72,17 @@ const host = (endpoint: string) => endpoint.replace(/^[a-z]+:\/\//, "").replace(
 
 interface Release { name: string; chart: string; values: Values }
 
+/** What a client trusts, from its CA file: the stack CA (a mount of it), that file, or the system roots when none. */
+function trustOf(caFile: string | undefined): string {
+    return caFile ? (STACK_CA_FILES.has(caFile) ? "stack CA" : caFile) : "system roots";
+}
+
+/** A server's client-certificate mode, from its exporter-toolkit/dskit `client_auth_type`. */
+function clientAuthOf(cfg: unknown): ClientAuth {
+    const t = get(cfg, "client_auth_type");
+    return t === "RequireAndVerifyClientCert" ? "required" : t === "VerifyClientCertIfGiven" ? "verified if given" : "not requested";
+}
+
 /** The program config a dskit chart renders, from the values it copies into it. */
 export function programConfig(r: Release): Values {
     const v = r.values;
@@ -95,11 +106,7 @@ function blockValues(config: Values, block: string): unknown[] {
 }
 
 function dskitServers(r: Release, config: Values): Server[] {
-    const auth = (cfg: unknown): ClientAuth => {
-        const t = get(cfg, "client_auth_type");
-        return t === "RequireAndVerifyClientCert" ? "required" : t === "VerifyClientCertIfGiven" ? "verified if given" : "not requested";
-    };
-    const tlsOf = (port: string, cfg: unknown, why?: string): Server => ({ key: `${r.name}:${port}`, tls: isObject(cfg) && Boolean(cfg.cert_file), clientAuth: auth(cfg), why });
+    const tlsOf = (port: string, cfg: unknown, why?: string): Server => ({ key: `${r.name}:${port}`, tls: isObject(cfg) && Boolean(cfg.cert_file), clientAuth: clientAuthOf(cfg), why });
     const servers = [
         tlsOf("http", get(config, "server.http_tls_config"), "kubelet probes it without a client certificate"),
         tlsOf("grpc", get(config, "server.grpc_tls_config")),
@@ -127,7 +134,7 @@ function memcachedServer(r: Release): Server | undefined {
 function dskitClient(client: string, server: string, via: string, cfg: unknown, tlsByScheme?: boolean): Omit<Connection, "problems"> {
     const tls = (tlsByScheme ?? true) && get(cfg, "tls_enabled") === true && get(cfg, "tls_insecure_skip_verify") !== true;
     const ca = get(cfg, "tls_ca_path") as string | undefined;
-    return { client, server, via, tls, ca: ca ? (STACK_CA_FILES.has(ca) ? "stack CA" : ca) : "system roots", serverName: get(cfg, "tls_server_name") as string | undefined, clientCert: Boolean(get(cfg, "tls_cert_path") && get(cfg, "tls_key_path")) };
+    return { client, server, via, tls, ca: trustOf(ca), serverName: get(cfg, "tls_server_name") as string | undefined, clientCert: Boolean(get(cfg, "tls_cert_path") && get(cfg, "tls_key_path")) };
 }
 
 /** A Prometheus-style `tls_config` (remote write, scrapes) on an `https` or `http` URL. */
@@ -135,7 +142,7 @@ function promClient(client: string, server: string, via: string, scheme: string,
     const ca = get(cfg, "ca_file") as string | undefined;
     return {
         client, server, via, tls: scheme === "https" && get(cfg, "insecure_skip_verify") !== true,
-        ca: ca ? (STACK_CA_FILES.has(ca) ? "stack CA" : ca) : "system roots", serverName: get(cfg, "server_name") as string | undefined,
+        ca: trustOf(ca), serverName: get(cfg, "server_name") as string | undefined,
         clientCert: Boolean(get(cfg, "cert_file") && get(cfg, "key_file")),
     };
 }
@@ -190,7 +197,7 @@ export function tlsCensus(input: CensusInput): Census {
                 conns.push({
                     client: `${r.name} memcached-exporter`, server: mc.key, via: `${r.name} values memcachedExporter.extraArgs`,
                     tls: "memcached.tls.enable" in flags && !("memcached.tls.insecure-skip-verify" in flags),
-                    ca: STACK_CA_FILES.has(String(flags["memcached.tls.ca-file"])) ? "stack CA" : String(flags["memcached.tls.ca-file"] ?? "system roots"),
+                    ca: trustOf(flags["memcached.tls.ca-file"] as string | undefined),
                     serverName: flags["memcached.tls.server-name"] === undefined ? "localhost" : String(flags["memcached.tls.server-name"]),
                     clientCert: Boolean(flags["memcached.tls.cert-file"] && flags["memcached.tls.key-file"]),
                 });
@@ -201,9 +208,8 @@ export function tlsCensus(input: CensusInput): Census {
             const fileOf = (flag: string) => { const p = args[flag] as string | undefined; return p ? YAML.parse(String(files[p.split("/").pop()!] ?? "{}")) as Values : undefined; };
             const web = fileOf("web.config.file")?.tls_server_config;
             const cluster = fileOf("cluster.tls-config");
-            const auth = (cfg: unknown): ClientAuth => get(cfg, "client_auth_type") === "RequireAndVerifyClientCert" ? "required" : get(cfg, "client_auth_type") === "VerifyClientCertIfGiven" ? "verified if given" : "not requested";
-            servers.push({ key: `${r.name}:http`, tls: Boolean(get(web, "cert_file")), clientAuth: auth(web), why: "kubelet probes it without a client certificate" });
-            servers.push({ key: `${r.name}:gossip`, tls: Boolean(get(cluster, "tls_server_config.cert_file")), clientAuth: auth(get(cluster, "tls_server_config")) });
+            servers.push({ key: `${r.name}:http`, tls: Boolean(get(web, "cert_file")), clientAuth: clientAuthOf(web), why: "kubelet probes it without a client certificate" });
+            servers.push({ key: `${r.name}:gossip`, tls: Boolean(get(cluster, "tls_server_config.cert_file")), clientAuth: clientAuthOf(get(cluster, "tls_server_config")) });
             const peer = get(cluster, "tls_client_config");
             conns.push({ ...promClient(r.name, `${r.name}:gossip`, `${r.name} values templates.cluster-tls.yml tls_client_config`, peer ? "https" : "http", peer) });
         } else if (r.chart === "grafana") {
@@ -218,7 +224,7 @@ export function tlsCensus(input: CensusInput): Census {
                 const ca = j.tlsAuthWithCACert === true ? String(s.tlsCACert) : undefined;
                 conns.push({
                     client: r.name, server: `${releaseOfHost(host(url)) ?? host(url)}:http`, via: `${r.name} datasource ${ds.name} (${url})`,
-                    tls: url.startsWith("https://") && j.tlsSkipVerify !== true, ca: ca ? (STACK_CA_FILES.has(ca) ? "stack CA" : ca) : "system roots",
+                    tls: url.startsWith("https://") && j.tlsSkipVerify !== true, ca: trustOf(ca),
                     serverName: (j.serverName as string | undefined) ?? host(url), clientCert: j.tlsAuth === true && Boolean(s.tlsClientCert && s.tlsClientKey),
                 });
             }
@@ -301,7 +307,7 @@ function collectorClient(release: string, server: string, via: string, cfg: Valu
     const ca = get(tls, "ca_file") as string | undefined;
     return {
         client: release, server, via: `${release} config ${via}`, tls: on,
-        ca: ca ? (STACK_CA_FILES.has(ca) ? "stack CA" : ca) : "system roots",
+        ca: trustOf(ca),
         serverName: (get(tls, "server_name_override") as string | undefined) ?? dialled,
         clientCert: Boolean(get(tls, "cert_file") && get(tls, "key_file")),
     };
