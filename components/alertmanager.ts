@@ -1,7 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BackendRelease, BackendReleaseArgs } from "./backend-release";
-import { placeholderInput, renderAlertmanager } from "./render/backends/index";
 import { Integration, RECEIVER_CREDENTIAL_FILE, RECEIVER_SECRET } from "./render/backends/alertmanager";
 
 export interface AlertmanagerArgs extends BackendReleaseArgs {
@@ -31,7 +30,6 @@ export class Alertmanager extends BackendRelease {
                 stringData,
             }, { parent: this }));
         }
-        const plan = renderAlertmanager(placeholderInput(args.base));
-        this.install(name, plan, plan.values, deps);
+        this.install(name, args.plan, args.plan.values, deps);
     }
 }

@@ -3,10 +3,10 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { OidcProvider } from "./config";
+import type { OidcProvider } from "./config/schema";
 import type { KeyPair } from "./mtls";
 import type { BackendBase, StoringBackend } from "./render/backends/index";
-import { placeholderInput, renderStoringBackend } from "./render/backends/index";
+import { renderStoringBackend } from "./render/backends/index";
 import { AwsIdentity, MetricsEndpoint, RenderedRelease, tlsSecretName, Values } from "./render/backends/common";
 import { irsaTrustPolicy } from "./render/storage";
 
@@ -15,6 +15,8 @@ export type { BackendBase };
 
 export interface BackendReleaseArgs {
     base: BackendBase;
+    /** The release as the stack's plan rendered it (`planStack`): name, chart, workloads, metrics endpoints. */
+    plan: RenderedRelease;
     /** The backend's server certificate and key (mounted from its TLS Secret). */
     serverTls: KeyPair;
     caCertPem: pulumi.Input<string>;
@@ -86,7 +88,6 @@ export abstract class StoringBackendRelease extends BackendRelease {
 
     protected constructor(type: string, backend: StoringBackend, name: string, args: StoringBackendArgs, opts?: pulumi.ComponentResourceOptions) {
         super(type, name, args.base, opts);
-        const plan = renderStoringBackend(backend, placeholderInput(args.base));
         const serviceAccount = backend; // each renderer names its ServiceAccount after the backend
 
         let identity: pulumi.Output<AwsIdentity> = pulumi.output({ kind: "instance-role" } as AwsIdentity);
@@ -104,6 +105,6 @@ export abstract class StoringBackendRelease extends BackendRelease {
         const secret = this.createTlsSecret(name, backend, args);
         const values = pulumi.all([pulumi.output(args.buckets), identity]).apply(([buckets, id]) =>
             renderStoringBackend(backend, { ...args.base, buckets, identities: { loki: id, tempo: id, mimir: id } }).values);
-        this.install(name, plan, values, [secret]);
+        this.install(name, args.plan, values, [secret]);
     }
 }

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { BucketConfig, Signal } from "./config";
+import type { BucketConfig, Signal } from "./config/schema";
 import {
     Backend, bucketAccessPolicy, expirationDays, lifecycleRules, replicationPolicy, serviceTrustPolicy, STORES, StoreSpec, tlsOnlyBucketPolicy,
 } from "./render/storage";

@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import type { KeyPair } from "./mtls";
+import * as net from "net";
+import type { MutualTls } from "./mtls";
 import { serviceHost } from "./render/backends/common";
 import { GRAFANA_RELEASE, GRAFANA_SERVERS_TRANSPORT, GRAFANA_UPSTREAM_CA_SECRET, IngressController } from "./render/backends/grafana";
 
@@ -10,15 +11,15 @@ export const GRAFANA_ENDPOINT_TLS_SECRET = "grafana-endpoint-tls";
 
 export interface GrafanaEndpointArgs {
     namespace: string;
-    /** The endpoint's certificate and key, issued by the stack's CA for `host` (or the host's public IP). */
-    tls: KeyPair;
-    /** The DNS name the endpoint answers to; absent, it answers on any name or address (the k3s host's IP). */
-    host?: string;
+    /** The stack's PKI, which issues the endpoint's certificate for its name or address. */
+    pki: MutualTls;
+    /** Where people and the deploy reach Grafana (`grafanaUrl`, or `https://grafana.<domain>`). */
+    grafanaUrl?: string;
     /**
-     * The k3s host's bundled Traefik: make this certificate its default (clients that reach it by IP send no SNI),
-     * through k3s's HelmChartConfig. Defaults to false.
+     * The k3s host's public IP: the address without a `grafanaUrl`. With it, the endpoint uses the host's bundled
+     * Traefik and makes this certificate its default (clients that reach it by IP send no SNI) through k3s's HelmChartConfig.
      */
-    k3sTraefik?: boolean;
+    k3sHostIp?: pulumi.Output<string>;
     /** Ingress class; defaults to the cluster's default class (k3s: traefik). */
     ingressClassName?: string;
     /** The controller behind the class: how it is told to proxy to Grafana over HTTPS and verify it. */
@@ -51,10 +52,26 @@ export function backendTlsAnnotations(controller: IngressController, namespace: 
  */
 export class GrafanaEndpoint extends pulumi.ComponentResource {
     public readonly ingress: k8s.networking.v1.Ingress;
+    /** Grafana's HTTPS URL: `grafanaUrl`, else the k3s host's public IP. */
+    public readonly url: pulumi.Output<string>;
 
     constructor(name: string, args: GrafanaEndpointArgs, opts?: pulumi.ComponentResourceOptions) {
         super("observability:backends:GrafanaEndpoint", name, {}, opts);
-        const data = pulumi.secret(pulumi.all({ "tls.crt": args.tls.certPem, "tls.key": args.tls.keyPem }));
+        // Its name (grafanaUrl), or on a k3s host without one the host's public IP. The certificate is issued once
+        // that address exists; read the PKI's `validity` after this component for the expiry rules to include it.
+        const address = args.grafanaUrl ? new URL(args.grafanaUrl).hostname : undefined;
+        if (address === undefined && !args.k3sHostIp) throw new Error("GrafanaEndpoint: no address (config requires grafanaUrl or domain on an existing cluster)");
+        const byIp = address !== undefined && net.isIP(address) !== 0;
+        const host = address !== undefined && !byIp ? address : undefined;
+        const tls = args.pki.issueServer(`${name}-certificate`, {
+            certificate: "grafana-endpoint",
+            commonName: address ?? "grafana",
+            dnsNames: host ? [host] : undefined,
+            ipAddresses: address ? (byIp ? [address] : undefined) : [args.k3sHostIp!],
+        });
+        this.url = args.grafanaUrl ? pulumi.output(args.grafanaUrl) : pulumi.interpolate`https://${args.k3sHostIp}`;
+        const k3sTraefik = args.k3sHostIp !== undefined;
+        const data = pulumi.secret(pulumi.all({ "tls.crt": tls.certPem, "tls.key": tls.keyPem }));
         const secret = (suffix: string, namespace: string) => new k8s.core.v1.Secret(`${name}-${suffix}`, {
             metadata: { name: GRAFANA_ENDPOINT_TLS_SECRET, namespace },
             type: "kubernetes.io/tls",
@@ -75,7 +92,7 @@ export class GrafanaEndpoint extends pulumi.ComponentResource {
                 spec: { serverName: serviceHost(GRAFANA_RELEASE, args.namespace), rootCAs: [{ secret: GRAFANA_UPSTREAM_CA_SECRET }], insecureSkipVerify: false },
             }, { parent: this }));
         }
-        if (args.k3sTraefik) {
+        if (k3sTraefik) {
             deps.push(secret("traefik-tls", "kube-system"));
             deps.push(new k8s.apiextensions.CustomResource(`${name}-traefik-config`, {
                 apiVersion: "helm.cattle.io/v1",
@@ -90,16 +107,16 @@ export class GrafanaEndpoint extends pulumi.ComponentResource {
                 name: GRAFANA_RELEASE,
                 namespace: args.namespace,
                 annotations: {
-                    ...(args.k3sTraefik ? { "traefik.ingress.kubernetes.io/router.entrypoints": "websecure", "traefik.ingress.kubernetes.io/router.tls": "true" } : {}),
+                    ...(k3sTraefik ? { "traefik.ingress.kubernetes.io/router.entrypoints": "websecure", "traefik.ingress.kubernetes.io/router.tls": "true" } : {}),
                     ...backendTlsAnnotations(args.controller, args.namespace),
                 },
             },
             spec: {
                 ...(args.ingressClassName ? { ingressClassName: args.ingressClassName } : {}),
-                tls: [{ ...(args.host ? { hosts: [args.host] } : {}), secretName: GRAFANA_ENDPOINT_TLS_SECRET }],
-                rules: [{ ...(args.host ? { host: args.host } : {}), http: { paths: [{ path: "/", pathType: "Prefix", backend }] } }],
+                tls: [{ ...(host ? { hosts: [host] } : {}), secretName: GRAFANA_ENDPOINT_TLS_SECRET }],
+                rules: [{ ...(host ? { host } : {}), http: { paths: [{ path: "/", pathType: "Prefix", backend }] } }],
             },
         }, { parent: this, dependsOn: deps });
-        this.registerOutputs({ ingress: this.ingress.metadata });
+        this.registerOutputs({ ingress: this.ingress.metadata, url: this.url });
     }
 }

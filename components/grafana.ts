@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { BackendRelease, BackendReleaseArgs } from "./backend-release";
 import type { KeyPair } from "./mtls";
-import { renderGrafana, placeholderInput } from "./render/backends/index";
 import { GRAFANA_ADMIN_SECRET, GRAFANA_CLIENT_TLS_SECRET } from "./render/backends/grafana";
 
 export interface GrafanaArgs extends BackendReleaseArgs {
@@ -35,7 +34,6 @@ export class Grafana extends BackendRelease {
         }, { parent: this });
         // Grafana's server certificate (`grafana-tls`): it serves HTTPS to the ingress, the agents' scrapes and kubelet.
         const serverTls = this.createTlsSecret(name, "grafana", args);
-        const plan = renderGrafana(placeholderInput(args.base));
-        this.install(name, plan, plan.values, [admin, clientTls, serverTls]);
+        this.install(name, args.plan, args.plan.values, [admin, clientTls, serverTls]);
     }
 }

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { HostConfig } from "./config";
+import type { HostConfig } from "./config/schema";
 import type { K3sPki } from "./mtls";
 import { ApiServerReadiness } from "./readiness-gate";
 import { renderCloudInit, renderKubeconfig } from "./render/cloud-init";
@@ -173,7 +173,7 @@ export class ObservabilityHost extends pulumi.ComponentResource {
             metadataOptions: {
                 httpEndpoint: "enabled",
                 httpTokens: "required",
-                // 2 hops: pods use the instance role for S3 in dev (see README: IMDS and pods).
+                // 2 hops: pods use the instance role for S3 in dev (see docs/architecture.md).
                 httpPutResponseHopLimit: 2,
                 instanceMetadataTags: "disabled",
             },

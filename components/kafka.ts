@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { KafkaConfig } from "./config";
+import type { KafkaConfig } from "./config/schema";
 import { KAFKA_SASL_MECHANISM, KAFKA_SECRET, kafkaSecretData, mskServerProperties, parseBrokerList } from "./render/kafka";
 
 export interface KafkaBufferArgs {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import type { CertificateConfig } from "./config";
+import type { CertificateConfig } from "./config/schema";
 import type { CertificateValidity } from "./render/rules/catalogue/certificates";
 import {
     CLIENT_IDENTITIES, ClientIdentity, K3S_CAS, K3sCa, k3sCaResourceName, NAMESPACE, SERVER_IDENTITIES, serverDnsNames,
@@ -82,7 +82,7 @@ export class MutualTls extends pulumi.ComponentResource {
 
         if (args.k3s) {
             // Dedicated CAs for the cluster: k3s advises against sharing a root across clusters or with other PKI.
-            // No early renewal on these: rotating a k3s CA needs `k3s certificate rotate-ca` (see README).
+            // No early renewal on these: rotating a k3s CA needs `k3s certificate rotate-ca` (see docs/architecture.md).
             const cas = {} as Record<K3sCa, KeyPair>;
             for (const ca of K3S_CAS) {
                 cas[ca] = this.selfSignedCa(`${name}-k3s-${k3sCaResourceName(ca)}`, `k3s ${ca}`, `k3s-${k3sCaResourceName(ca)}`, false);

@@ -24,25 +24,49 @@ export type Extractor = (run: EngineResult) => Artifact[];
 
 const json = (value: unknown) => JSON.stringify(value, null, 2) + "\n";
 
-/** `resources.json`: every resource as `{ type, name, parent, id (custom resources), provider (explicit ones), inputs }`. */
+/**
+ * `resources.json`: every resource as `{ urn, type, name, parent (the parent's URN), id (custom resources), provider
+ * (explicit ones), inputs }`.
+ */
 export const resourcesJson: Extractor = run => [{
     path: "resources.json",
     content: json(run.resources.map(r => ({
-        type: r.type, name: r.name, parent: r.parent, ...(r.id !== undefined ? { id: r.id } : {}), ...(r.provider ? { provider: r.provider } : {}), inputs: r.inputs,
+        urn: r.urn, type: r.type, name: r.name, parent: r.parent,
+        ...(r.id !== undefined ? { id: r.id } : {}), ...(r.provider ? { provider: r.provider } : {}), inputs: r.inputs,
     }))),
 }];
 
+/**
+ * Mermaid node ids by URN: type and name reduced to `[A-Za-z0-9_]`, readable in diffs and stable when resources are
+ * added; the rare reductions that coincide get a numeric suffix.
+ */
+export function mermaidIds(resources: readonly Pick<RenderedResource, "urn" | "type" | "name">[]): Map<string, string> {
+    const ids = new Map<string, string>();
+    const taken = new Set<string>();
+    for (const r of resources) {
+        const base = `${r.type}__${r.name}`.replace(/[^A-Za-z0-9_]/g, "_");
+        let id = base;
+        for (let n = 2; taken.has(id); n++) id = `${base}_${n}`;
+        taken.add(id);
+        ids.set(r.urn, id);
+    }
+    return ids;
+}
+
 /** `graph.mmd`: a mermaid flowchart of components and their children. */
 export const graphMermaid: Extractor = run => {
-    const ids = new Map(run.resources.map((r, i) => [r.name, `r${i}`]));
+    const ids = mermaidIds(run.resources);
     const lines = ["flowchart LR", "  classDef component fill:#e8f0fe,stroke:#1a73e8,stroke-width:2px"];
     for (const r of run.resources) {
         const shortType = r.type.replace(/^pulumi-nodejs:dynamic\//, "dynamic:").split(":").slice(-1)[0];
         const label = `${r.name}<br/><small>${shortType}</small>`.replace(/"/g, "'");
-        lines.push(`  ${ids.get(r.name)}["${label}"]${r.custom ? "" : ":::component"}`);
+        lines.push(`  ${ids.get(r.urn)}["${label}"]${r.custom ? "" : ":::component"}`);
     }
     for (const r of run.resources) {
-        if (r.parent !== null && ids.has(r.parent)) lines.push(`  ${ids.get(r.parent)} --> ${ids.get(r.name)}`);
+        if (r.parent === null) continue;
+        const parent = ids.get(r.parent);
+        if (parent === undefined) throw new Error(`graph.mmd: ${r.urn} has parent ${r.parent}, which was not rendered`);
+        lines.push(`  ${parent} --> ${ids.get(r.urn)}`);
     }
     return [{ path: "graph.mmd", content: lines.join("\n") + "\n" }];
 };

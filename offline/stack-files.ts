@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import type { ConfigProblem } from "../components/config";
 
 export interface StackFiles {
     readonly project: string;
@@ -14,25 +15,50 @@ export interface StackFiles {
     readonly secretKeys: string[];
     /** The placeholder values given to secret keys (the render proves none of them is written). */
     readonly secretPlaceholders: string[];
+    /** Values the Pulumi CLI would refuse for their declared type; the run reports them with the program's own problems. */
+    readonly typeProblems?: ConfigProblem[];
 }
 
 type Declared = { type?: string; items?: { type?: string }; default?: unknown; value?: unknown; secret?: boolean };
 
+/** The types a Pulumi.yaml `config:` declaration may name (the CLI's project schema: `simpleConfigType`). */
+export const PROJECT_CONFIG_TYPES = ["string", "integer", "boolean", "array", "object"] as const;
+
 export class StackFileError extends Error {}
 
+/** A scalar as the CLI hands it to the program: its text (YAML `25` → "25", `0.5` → "0.5"); lists and maps as JSON. */
 function toEngineString(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-function typeOk(value: unknown, decl: Declared): boolean {
+/**
+ * Whether the Pulumi CLI accepts `value` for a key declared with `decl` (its ValidateConfigValue): every scalar is
+ * already text, so `string` takes any scalar, `integer` takes text that parses as a whole number (`25`, `"25"`),
+ * `boolean` takes `true`/`false` (quoted or not); list items are checked as decoded JSON, so a number is no string there.
+ */
+function typeOk(value: unknown, decl: Declared, inList = false): boolean {
+    const scalar = value === null || typeof value !== "object";
     switch (decl.type) {
         case undefined: return true;
-        case "string": return typeof value === "string";
-        case "integer": return typeof value === "number" && Number.isInteger(value);
-        case "boolean": return typeof value === "boolean";
-        case "array": return Array.isArray(value) && value.every(v => typeOk(v, decl.items ?? {}));
-        default: return true;
+        case "string": return inList ? typeof value === "string" : scalar;
+        case "integer": return inList ? Number.isInteger(value) : scalar && /^[+-]?\d+$/.test(toEngineString(value));
+        case "boolean": return inList ? typeof value === "boolean" : scalar && ["true", "false"].includes(toEngineString(value));
+        case "array": return Array.isArray(value) && value.every(v => typeOk(v, decl.items ?? {}, true));
+        case "object": return value !== null && typeof value === "object" && !Array.isArray(value);
+        default: return false;
     }
+}
+
+/** Problems with Pulumi.yaml's own declarations, which make the CLI refuse to load the project. */
+function declarationProblems(declared: Record<string, Declared>): string[] {
+    const problems: string[] = [];
+    for (const [key, decl] of Object.entries(declared)) {
+        if (decl.type !== undefined && !(PROJECT_CONFIG_TYPES as readonly string[]).includes(decl.type)) {
+            problems.push(`${key}: type ${decl.type} is not a project config type (${PROJECT_CONFIG_TYPES.join(", ")})`);
+        }
+        if (decl.type === "array" && decl.items?.type === undefined) problems.push(`${key}: type array needs items.type`);
+    }
+    return problems;
 }
 
 /** Loads the project and one stack's config from `projectDir`. */
@@ -47,11 +73,13 @@ export function readStackFiles(projectDir: string, stack: string): StackFiles {
 
     const declared: Record<string, Declared> = {};
     for (const [key, decl] of Object.entries(projectDoc.config ?? {})) declared[qualify(key)] = decl;
+    const invalid = declarationProblems(declared);
+    if (invalid.length) throw new StackFileError(`Pulumi.yaml declares config the Pulumi CLI refuses:\n  - ${invalid.join("\n  - ")}`);
 
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     const secretPlaceholders: string[] = [];
-    const problems: string[] = [];
+    const typeProblems: ConfigProblem[] = [];
     for (const [key, decl] of Object.entries(declared)) {
         const value = decl.value ?? decl.default;
         if (value !== undefined) config[key] = toEngineString(value);
@@ -67,12 +95,12 @@ export function readStackFiles(projectDir: string, stack: string): StackFiles {
         }
         const decl = declared[key];
         if (decl !== undefined && !typeOk(value, decl)) {
-            problems.push(`${key} = ${JSON.stringify(value)}: Pulumi.yaml declares type ${decl.type}${decl.items?.type ? ` of ${decl.items.type}` : ""}`);
+            const type = `${decl.type}${decl.items?.type ? ` of ${decl.items.type}` : ""}`;
+            typeProblems.push({ key, value, message: `Pulumi.yaml declares type ${type}, so the Pulumi CLI refuses it`, allowed: `a value of type ${type}` });
         }
         config[key] = toEngineString(value);
     }
-    if (problems.length) throw new StackFileError(`Stack file ${path.basename(stackFile)} does not match Pulumi.yaml:\n  - ${problems.join("\n  - ")}`);
-    return { project, stack, config, secretKeys, secretPlaceholders };
+    return { project, stack, config, secretKeys, secretPlaceholders, typeProblems };
 }
 
 export function listStacks(projectDir: string): string[] {

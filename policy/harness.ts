@@ -44,10 +44,10 @@ export interface PolicyReport {
 
 class NotApplicable extends Error {}
 
-/** The rendered resources' URN (the render records no parent types, so the parent chain is left out). */
+/** A URN for a resource that carries none (hand-written resources; the parent chain is unknown, so left out). */
 export const urnOf = (stack: string, r: { type: string; name: string }) => `urn:pulumi:${stack}::observability-stack::${r.type}::${r.name}`;
 
-type RenderedJson = ReadonlyArray<{ type: string; name: string; id?: string; provider?: string; inputs: Record<string, unknown> }>;
+type RenderedJson = ReadonlyArray<{ urn?: string; type: string; name: string; id?: string; provider?: string; inputs: Record<string, unknown> }>;
 
 /**
  * The resources of a render (`resources.json`): custom resources with their id and inputs as props, each with its
@@ -56,10 +56,10 @@ type RenderedJson = ReadonlyArray<{ type: string; name: string; id?: string; pro
 export function renderedResources(json: RenderedJson, stack = "stack"): AnalyzedResource[] {
     const isProvider = (type: string) => type.startsWith("pulumi:providers:");
     const providers = new Map(json.filter(r => isProvider(r.type))
-        .map(r => [r.name, { type: r.type, name: r.name, urn: urnOf(stack, r), props: r.inputs }]));
+        .map(r => [r.name, { type: r.type, name: r.name, urn: r.urn ?? urnOf(stack, r), props: r.inputs }]));
     return json.filter(r => r.id !== undefined && !isProvider(r.type)).map(r => {
         const provider = r.provider === undefined ? undefined : providers.get(r.provider);
-        return { type: r.type, name: r.name, urn: urnOf(stack, r), props: { id: r.id, ...r.inputs }, ...(provider ? { provider } : {}) };
+        return { type: r.type, name: r.name, urn: r.urn ?? urnOf(stack, r), props: { id: r.id, ...r.inputs }, ...(provider ? { provider } : {}) };
     });
 }
 

@@ -6,7 +6,6 @@ import { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
-import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { AlertmanagerConfigOptions, alertmanagerConfig, INTEGRATIONS, Integration, RECEIVER_CREDENTIAL_FILE } from "../components/render/backends/alertmanager";
@@ -15,6 +14,7 @@ import { ruleFiles } from "../components/render/rules/index";
 import { writeRuleFiles } from "./helpers/rules";
 import { freePort, poll, start, stop } from "./helpers/processes";
 import { renderedStack } from "./helpers/rendered";
+import { tempDir } from "./helpers/temp";
 import { runTool, tempFile } from "./helpers/tools";
 
 const ALL: AlertmanagerConfigOptions = {
@@ -150,7 +150,7 @@ describe("alert delivery, end to end (Prometheus + Alertmanager on 127.0.0.1)", 
     it("delivers a critical to PagerDuty, Opsgenie and Slack, a warning to Slack only, the inhibited warning to nobody, Watchdog to the dead-man's switch, a down cluster's component alerts to nobody, and in a maintenance window only Watchdog", async () => {
         sink = await startSink();
         const base = `http://127.0.0.1:${sink.port}`;
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "obs-e2e-"));
+        const dir = tempDir("e2e");
         /**
          * One Alertmanager's config: the rendered one with its credential files in its own folder, the vendors' APIs
          * at the sink under `prefix`, and (test only) one-second grouping so the run takes seconds.

@@ -3,13 +3,13 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { destroy, outputs, POLICY_PACK, preview, program, PROJECT_ROOT, up } from "../automation";
 import { main as deploy } from "../automation/cli";
 import { runProgram } from "../offline/engine";
 import { readStackFiles } from "../offline/stack-files";
 import { renderedStack } from "./helpers/rendered";
+import { tempDir } from "./helpers/temp";
 
 /** A stand-in for the Pulumi CLI: logs `<cwd>\t<args>` per call and answers what the Automation API reads back. */
 const FAKE_PULUMI = `#!/bin/sh
@@ -28,10 +28,6 @@ case "$1" in
 esac
 `;
 
-function tempDir(): string {
-    return fs.mkdtempSync(path.join(os.tmpdir(), "obs-automation-"));
-}
-
 describe("Automation API", () => {
     let root: string;
     let log: string;
@@ -40,7 +36,7 @@ describe("Automation API", () => {
     const command = (verb: string) => calls().reverse().find(([, args]) => args.startsWith(`${verb} `));
 
     before(() => {
-        root = tempDir();
+        root = tempDir("automation");
         fs.mkdirSync(path.join(root, "bin"));
         fs.writeFileSync(path.join(root, "bin", "pulumi"), FAKE_PULUMI, { mode: 0o755 });
         log = path.join(root, "calls.log");
@@ -58,7 +54,7 @@ describe("Automation API", () => {
         assert.match(args, new RegExp(`--policy-pack ${POLICY_PACK} .*--exec-kind auto\\.local .*--stack dev`));
         assert.ok(calls().some(([, a]) => a === "stack select --stack dev --non-interactive"));
 
-        const config = path.join(tempDir(), "policy-config.json");
+        const config = path.join(tempDir("automation"), "policy-config.json");
         fs.writeFileSync(config, JSON.stringify({ "retention-s3-expiry-matches-retention": { marginDays: 7 } }));
         await up({ ...opts, policyConfig: config });
         assert.match(command("up")![1], new RegExp(`^up --yes --skip-preview --policy-pack ${POLICY_PACK} --policy-pack-config ${config} `));
@@ -90,7 +86,7 @@ describe("Automation API", () => {
     it("npm run deploy without a Pulumi CLI exits 127, naming what to install", function () {
         this.timeout(60_000);
         // A PATH holding only node, npm and the shell npm runs scripts with: no `pulumi` anywhere.
-        const bin = tempDir();
+        const bin = tempDir("automation");
         fs.symlinkSync(process.execPath, path.join(bin, "node"));
         fs.symlinkSync("/bin/sh", path.join(bin, "sh"));
         const npm = spawnSync("sh", ["-c", "command -v npm"], { encoding: "utf8" }).stdout.trim();
@@ -108,7 +104,7 @@ describe("Automation API", () => {
         await renderedStack("prod"); // another stack ran first in this process
         const render = (await renderedStack("dev")).run;
         const cwd = process.cwd();
-        process.chdir(tempDir());
+        process.chdir(tempDir("automation"));
         try {
             const inline = await runProgram(readStackFiles(PROJECT_ROOT, "dev"), program);
             assert.ok(inline.resources.length > 100);

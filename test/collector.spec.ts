@@ -1,11 +1,12 @@
 // The collector tier as the real program renders it: configs that pass the validator, a validator that rejects
-// each broken variant, sizing derived from the limits, sampling and redaction that do what the README promises.
+// each broken variant, sizing derived from the limits, sampling and redaction that do what docs/collector.md describes.
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { backendBase, parseStackConfig } from "../components/config";
+import { parseStackConfig } from "../components/config";
+import { backendBase } from "../components/plan";
 import { BackendBase } from "../components/render/backends/index";
 import { collectorContext, renderCollectors } from "../components/render/collector/index";
 import {

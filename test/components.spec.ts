@@ -41,7 +41,7 @@ describe("TelemetryBuckets", () => {
         const buckets = ofType(result, "s3/bucket:Bucket");
         assert.equal(buckets.length, 5);
         for (const b of buckets) {
-            assert.equal(b.parent, "t-s3");
+            assert.equal(result.resources.find(p => p.urn === b.parent)?.name, "t-s3");
             assert.ok(b.name.startsWith("t-s3-"), b.name);
             const bucketName = await value((built as TelemetryBuckets).stores[b.name.slice("t-s3-".length)].name);
             const child = (type: string) => {
@@ -113,7 +113,8 @@ describe("MutualTls", () => {
             return new MutualTls("t-pki", { certificates: cfg.certificates, domain: cfg.domain, k3s: true });
         });
         const pki = built as MutualTls;
-        assert.ok(result.resources.filter(r => r.parent === "t-pki").every(r => r.name.startsWith("t-pki-")));
+        const component = result.resources.find(r => !r.custom && r.name === "t-pki")!;
+        assert.ok(result.resources.filter(r => r.parent === component.urn).every(r => r.name.startsWith("t-pki-")));
         const grafanaCsr = one(result, "CertRequest", "t-pki-server-grafana-csr");
         assert.ok((grafanaCsr.inputs.dnsNames as string[]).includes("grafana.observability.svc.cluster.local"));
         assert.ok((grafanaCsr.inputs.dnsNames as string[]).includes("grafana.obs.example.com"));

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigProblem, parseStackConfig, RawConfig } from "../components/config";
+import { planStack } from "../components/plan";
 
 const KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const VALID_DEV = { adminCidrs: JSON.stringify(["198.51.100.10/32"]) };
@@ -9,9 +10,10 @@ function raw(values: Record<string, string>, extra: Partial<RawConfig> = {}): Ra
     return { values, secrets: {}, awsRegion: "eu-west-1", ...extra };
 }
 
+/** The problems of loading and planning a stack (the plan adds the host's capacity check). */
 function problemsOf(stack: string, input: RawConfig): readonly ConfigProblem[] {
     try {
-        parseStackConfig(stack, input);
+        planStack(parseStackConfig(stack, input));
     } catch (e) {
         assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
         return e.problems;
@@ -50,7 +52,7 @@ const BAD: BadCase[] = [
     { what: "instance type gibberish", values: { ...VALID_DEV, instanceType: "banana" }, key: "instanceType", value: "banana", message: /not an EC2 instance type/, allowed: /t4g\.xlarge/ },
     { what: "unknown architecture", values: { ...VALID_DEV, instanceArchitecture: "ppc64" }, key: "instanceArchitecture", value: "ppc64", message: /not a supported value/, allowed: /arm64 \| x86_64/ },
     { what: "root volume too small", values: { ...VALID_DEV, rootVolumeSizeGiB: "10" }, key: "rootVolumeSizeGiB", value: 10, message: /out of range/, allowed: /20 to 1024/ },
-    { what: "data volume not a number", values: { ...VALID_DEV, dataVolumeSizeGiB: "lots" }, key: "dataVolumeSizeGiB", value: "lots", message: /not a whole number/, allowed: /20 to 16384/ },
+    { what: "data volume not a number", values: { ...VALID_DEV, dataVolumeSizeGiB: "lots" }, key: "dataVolumeSizeGiB", value: "lots", message: /not a number/, allowed: /20 to 16384/ },
     { what: "k3s too old for Mimir", values: { ...VALID_DEV, k3sVersion: "v1.30.5+k3s1" }, key: "k3sVersion", value: "v1.30.5+k3s1", message: /1\.32 or newer/, allowed: /v1\.32\.0\+k3s1 or newer/ },
     { what: "k3s floating tag", values: { ...VALID_DEV, k3sVersion: "latest" }, key: "k3sVersion", value: "latest", message: /not a k3s release tag/, allowed: /v1\.34\.1\+k3s1/ },
     { what: "VPC overlaps the pod network", values: { ...VALID_DEV, vpcCidr: "10.42.0.0/16" }, key: "vpcCidr", value: "10.42.0.0/16", message: /overlaps k3s's pod\/service network 10\.42\.0\.0\/16/, allowed: /outside 10\.42\.0\.0\/16 and 10\.43\.0\.0\/16/ },
@@ -121,6 +123,8 @@ const BAD: BadCase[] = [
     { what: "fewer partitions than prod's ingesters", stack: "prod", values: { ...PROD, kafka: "msk", kafkaPartitions: "2", kafkaSubnetIds: JSON.stringify(["subnet-0a1b2c3d", "subnet-4e5f6a7b"]), kafkaClientSecurityGroupIds: JSON.stringify(["sg-0a1b2c3d"]) }, input: secretKubeconfig, key: "kafkaPartitions", value: 2, message: /out of range/, allowed: /3 to 1000.*Mimir's 3 ingesters/ },
     { what: "MSK setting with existing brokers", values: { ...VALID_DEV, kafka: "existing", kafkaBrokers: JSON.stringify(["kafka-0.kafka.internal:9096"]), kafkaSubnetIds: JSON.stringify(["subnet-0a1b2c3d"]) }, input: { secrets: { kafkaPassword: pulumi.secret("pw") } }, key: "kafkaSubnetIds", value: JSON.stringify(["subnet-0a1b2c3d"]), message: /only read with kafka msk/, allowed: /set kafka to msk/ },
     { what: "Kafka password while Kafka is off", values: VALID_DEV, input: { secrets: { kafkaPassword: pulumi.secret("pw") } }, key: "kafkaPassword", value: "[secret]", message: /only read with kafka existing/, allowed: /set kafka to existing/ },
+    { what: "fractional volume size", values: { ...VALID_DEV, dataVolumeSizeGiB: "100.5" }, key: "dataVolumeSizeGiB", value: "100.5", message: /not a whole number/, allowed: /20 to 16384/ },
+    { what: "error ratio that is no number", values: { ...VALID_DEV, highErrorRatio: "five percent" }, key: "highErrorRatio", value: "five percent", message: /not a number/, allowed: /e\.g\. 0\.05/ },
     { what: "readiness timeout too short", values: { ...VALID_DEV, readinessTimeoutMinutes: "2" }, key: "readinessTimeoutMinutes", value: 2, message: /out of range/, allowed: /5 to 60/ },
 ];
 
@@ -152,6 +156,29 @@ describe("stack config", () => {
         assert.match(lines[0], /Invalid configuration for stack 'dev' \(4 problems\)/);
         assert.ok(lines.includes(`  - observability-stack:adminCidrs = "0.0.0.0/0": opens the admin ports to the whole internet; allowed: specific IPv4/IPv6 CIDR blocks with a prefix of at least /8 (IPv4) or /16 (IPv6), never 0.0.0.0/0 or ::/0`));
         assert.ok(lines.some(l => l.startsWith(`  - observability-stack:retentionLogs = "36h": `) && l.includes("allowed: ")));
+    });
+
+    it("reads numbers written as numbers, as text or in exponent form", () => {
+        // The engine hands every scalar over as text: YAML 25 and "25" both arrive as "25", 1e-3 as "0.001" or as written.
+        const c = parseStackConfig("dev", raw({ ...VALID_DEV, samplingPercent: "25", highErrorRatio: "1e-3", latencyP95Seconds: "0.5", dataVolumeSizeGiB: "2e2" }));
+        assert.equal(c.collector.sampling.defaultPercent, 25);
+        assert.equal(c.content.red.errorRatio, 0.001);
+        assert.equal(c.content.red.latencyP95Seconds, 0.5);
+        assert.equal(c.host.dataVolumeSizeGiB, 200);
+    });
+
+    it("loading renders nothing: the host's capacity is checked by the plan, in the same report format", () => {
+        const small = parseStackConfig("dev", raw({ ...VALID_DEV, instanceType: "t4g.large" }));
+        assert.equal(small.host.instanceType, "t4g.large");
+        assert.throws(() => planStack(small), (e: unknown) => e instanceof ConfigError && /observability-stack:instanceType = "t4g\.large": too small for the backends/.test(e.message));
+        const plan = planStack(parseStackConfig("dev", raw(VALID_DEV)));
+        assert.equal(plan.capacity.fits, true);
+        assert.deepEqual(Object.keys(plan.backends), ["alertmanager", "mimir", "loki", "tempo", "grafana"]);
+    });
+
+    it("is a RunError, which the Pulumi CLI prints as one error without a stack trace", () => {
+        const e = new ConfigError("dev", [{ key: "k", value: 1, message: "m", allowed: "a" }]);
+        assert.ok(pulumi.RunError.isInstance(e));
     });
 
     it("applies per-environment defaults", () => {
@@ -193,13 +220,42 @@ describe("stack config", () => {
 });
 
 describe("config documentation", () => {
-    it("every key the program reads is in the README's table and in Pulumi.yaml", () => {
+    it("every key the program reads is in docs/configuration.md's table and in Pulumi.yaml", () => {
         const fs = require("fs") as typeof import("fs");
-        const readme = fs.readFileSync(require("path").join(__dirname, "..", "README.md"), "utf8");
+        const readme = fs.readFileSync(require("path").join(__dirname, "..", "docs", "configuration.md"), "utf8");
         const project = fs.readFileSync(require("path").join(__dirname, "..", "Pulumi.yaml"), "utf8");
         const { CONFIG_KEYS } = require("../components/config") as typeof import("../components/config");
         const undocumented = Object.keys(CONFIG_KEYS).filter(k => !new RegExp(`^\\| \`${k}\``, "m").test(readme));
         const undeclared = Object.keys(CONFIG_KEYS).filter(k => !new RegExp(`^  ${k}:|[ (,]${k}[ ,(]`, "m").test(project));
         assert.deepEqual([undocumented, undeclared], [[], []]);
+    });
+});
+
+describe("stack files, read as the Pulumi CLI reads them", () => {
+    const fs = require("fs") as typeof import("fs");
+    const path = require("path") as typeof import("path");
+    const { readStackFiles, StackFileError } = require("../offline/stack-files") as typeof import("../offline/stack-files");
+    const { tempDir } = require("./helpers/temp") as typeof import("./helpers/temp");
+    const project = (config: string, stack: string): string => {
+        const dir = tempDir("stack-files");
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), `name: p\nconfig:\n${config}`);
+        fs.writeFileSync(path.join(dir, "Pulumi.s.yaml"), `config:\n${stack}`);
+        return dir;
+    };
+    const DECLARED = "  n:\n    type: integer\n  s:\n    type: string\n  b:\n    type: boolean\n  l:\n    type: array\n    items:\n      type: string\n  d:\n    description: a decimal\n";
+
+    it("hands scalars over as text and refuses only what the CLI refuses for the declared type", () => {
+        const ok = readStackFiles(project(DECLARED, `  p:n: "25"\n  p:s: 25\n  p:b: "true"\n  p:l: [a, b]\n  p:d: 1e-3\n`), "s");
+        assert.deepEqual(ok.typeProblems, []);
+        assert.deepEqual([ok.config["p:n"], ok.config["p:s"], ok.config["p:b"], ok.config["p:l"], ok.config["p:d"]], ["25", "25", "true", '["a","b"]', "0.001"]);
+        const bad = readStackFiles(project(DECLARED, `  p:n: 0.5\n  p:s: [x]\n  p:b: yes\n  p:l: [a, 1]\n`), "s");
+        assert.deepEqual(bad.typeProblems?.map(p => p.key), ["p:n", "p:s", "p:b", "p:l"]);
+    });
+
+    it("refuses a Pulumi.yaml that declares a type the CLI's project schema does not know", () => {
+        assert.throws(() => readStackFiles(project("  r:\n    type: number\n", "  p:r: 0.5\n"), "s"), (e: unknown) => e instanceof StackFileError && /r: type number is not a project config type/.test(e.message));
+        assert.throws(() => readStackFiles(project("  l:\n    type: array\n", "  p:l: [a]\n"), "s"), /type array needs items\.type/);
+        // The project's own Pulumi.yaml loads, with every stack file.
+        for (const stack of ["dev", "prod"]) assert.deepEqual(readStackFiles(path.join(__dirname, ".."), stack).typeProblems, []);
     });
 });

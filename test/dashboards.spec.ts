@@ -7,7 +7,6 @@ import { ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
-import * as os from "os";
 import * as path from "path";
 import { parser as logql } from "@grafana/lezer-logql";
 import * as YAML from "yaml";
@@ -17,6 +16,7 @@ import { alertDefinitions, ruleFiles, RulesInput } from "../components/render/ru
 import { LABELS } from "../components/render/rules/labels";
 import { freePort, poll, start, stop } from "./helpers/processes";
 import { writeRuleFiles } from "./helpers/rules";
+import { tempDir } from "./helpers/temp";
 
 const CONTENT: DashboardInput & Omit<RulesInput, "certificates"> = {
     runbookBaseUrl: "https://example.org/runbooks.md",
@@ -115,7 +115,7 @@ describe("dashboards (real Prometheus)", function () {
         });
         await new Promise<void>(r => sink!.listen(0, "127.0.0.1", () => r()));
         const sinkPort = (sink.address() as net.AddressInfo).port;
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "obs-dashboards-"));
+        const dir = tempDir("dashboards");
         const rules = writeRuleFiles(ruleFiles({ ...CONTENT, certificates: CERTIFICATES }));
         port = await freePort();
         // The synthetic series keep their own job and cluster labels (honor_labels), as the stack's scrapes set them.

@@ -2,9 +2,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as https from "https";
 import type { AddressInfo } from "net";
-import * as os from "os";
-import * as path from "path";
 import { waitForReady } from "../components/readiness-gate";
+import { tempDir } from "./helpers/temp";
 import { runTool } from "./helpers/tools";
 
 /** A throwaway PKI made with the real openssl: two CAs, a server cert for 127.0.0.1 and client certs. */
@@ -36,9 +35,9 @@ describe("API server readiness gate (real mTLS server on 127.0.0.1)", () => {
     const seenClients: string[] = [];
 
     before(async () => {
-        pki = makePki(fs.mkdtempSync(path.join(os.tmpdir(), "obs-gate-")));
+        pki = makePki(tempDir("gate"));
         server = https.createServer({ key: pki.server[1], cert: pki.server[0], ca: pki.ca, requestCert: true, rejectUnauthorized: true }, (req, res) => {
-            seenClients.push((req.socket as import("tls").TLSSocket).getPeerCertificate().subject.CN);
+            seenClients.push(String((req.socket as import("tls").TLSSocket).getPeerCertificate().subject.CN));
             if (req.url !== "/readyz") { res.writeHead(404).end(); return; }
             if (failuresLeft > 0) { failuresLeft--; res.writeHead(503).end("[-]etcd failed: not ready"); return; }
             res.writeHead(200).end("ok");

@@ -1,15 +1,15 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { fakePem } from "../offline/mocks";
 import { assertNoSecrets } from "../offline/artifacts";
 import { PROJECT_DIR } from "../scripts/render";
 import { renderedStack } from "./helpers/rendered";
+import { tempDir } from "./helpers/temp";
 import { cloudInitSchema, shellcheck } from "./helpers/tools";
 
-type Res = { type: string; name: string; parent: string | null; inputs: Record<string, any> };
+type Res = { urn: string; type: string; name: string; parent: string | null; inputs: Record<string, any> };
 
 /** Runs the render CLI as a user would, on a stack of another project folder. */
 function renderCli(stack: string, project: string) {
@@ -54,12 +54,13 @@ describe("offline render of both stacks", () => {
         assert.equal(of("tls:index/locallySignedCert:LocallySignedCert").length, 13, "7 servers + 4 clients + k3s admin + Grafana's endpoint");
         assert.equal(of("aws:ssm/parameter:Parameter").length, 6);
         assert.equal(of("pulumi-nodejs:dynamic/observability:ApiServerReadiness").length, 1);
-        // The tree: top-level component, then the four components under it.
-        assert.deepEqual(r.filter(x => x.parent === null).map(x => x.name), ["obs-dev"]);
-        assert.deepEqual(r.filter(x => x.parent === "obs-dev").map(x => x.name).sort(), [
-            "obs-dev-alertmanager", "obs-dev-aws", "obs-dev-dashboards", "obs-dev-grafana", "obs-dev-grafana-endpoint", "obs-dev-host", "obs-dev-loki", "obs-dev-mimir", "obs-dev-namespace", "obs-dev-otel-agent", "obs-dev-otel-gateway", "obs-dev-pki", "obs-dev-rules", "obs-dev-s3", "obs-dev-tempo",
+        // The tree: index.ts wires the components at the top level.
+        const roots = r.filter(x => x.parent === null);
+        assert.deepEqual(roots.map(x => x.name).sort(), [
+            "obs-dev-alertmanager", "obs-dev-aws", "obs-dev-dashboards", "obs-dev-grafana", "obs-dev-grafana-endpoint", "obs-dev-host", "obs-dev-loki", "obs-dev-mimir",
+            "obs-dev-namespace", "obs-dev-otel-agent", "obs-dev-otel-gateway", "obs-dev-pki", "obs-dev-rules", "obs-dev-s3", "obs-dev-tempo",
         ]);
-        assert.ok(r.every(x => x.parent === null || r.some(p => p.name === x.parent)), "every parent is a rendered resource");
+        assert.ok(r.every(x => x.parent === null || r.some(p => p.urn === x.parent && p !== x)), "every parent is another rendered resource");
     });
 
     it("prod: no host, an existing-cluster provider with a secret kubeconfig, replicated buckets", () => {
@@ -116,7 +117,7 @@ describe("offline render of both stacks", () => {
     });
 
     it("exits non-zero and prints every config error on invalid config", () => {
-        const project = fs.mkdtempSync(path.join(os.tmpdir(), "obs-bad-"));
+        const project = tempDir("bad");
         fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
         fs.writeFileSync(path.join(project, "Pulumi.broken.yaml"), [
             "config:",
@@ -128,14 +129,34 @@ describe("offline render of both stacks", () => {
         ].join("\n"));
         const res = renderCli("broken", project);
         assert.equal(res.status, 1, res.stderr);
-        assert.match(res.stderr, /Invalid configuration for stack 'broken' \(2 problems\)/);
+        assert.match(res.stderr, /^Invalid configuration for stack 'broken' \(2 problems\)/);
         assert.match(res.stderr, /observability-stack:adminCidrs = "0.0.0.0\/0": opens the admin ports to the whole internet/);
         assert.match(res.stderr, /observability-stack:retentionTraces = "400d": outside the sane bounds for traces; allowed: /);
+        // One report and nothing else: three lines, no stack trace, no second report of an unhandled rejection.
+        assert.equal(res.stderr.trim().split("\n").length, 3, res.stderr);
+        assert.doesNotMatch(res.stderr, /\bat \S+ \(|triggerUncaughtException|Node\.js v/);
         assert.ok(!fs.existsSync(path.join(project, "out")), "nothing is written on invalid config");
 
-        fs.writeFileSync(path.join(project, "Pulumi.typed.yaml"), "config:\n  aws:region: eu-west-1\n  observability-stack:rootVolumeSizeGiB: big\n");
+        // A value the CLI would refuse for its declared type is reported with the program's other problems; numbers
+        // are accepted as written (25, "25", 1e-3).
+        fs.writeFileSync(path.join(project, "Pulumi.typed.yaml"), [
+            "config:",
+            "  aws:region: eu-west-1",
+            "  observability-stack:environment: dev",
+            "  observability-stack:adminCidrs: ['198.51.100.10/32']",
+            "  observability-stack:rootVolumeSizeGiB: big",
+            "  observability-stack:bucketVersioning: maybe",
+            "  observability-stack:retentionLogs: 1000d",
+            "  observability-stack:samplingPercent: 25",
+            "  observability-stack:highErrorRatio: 1e-3",
+            "  observability-stack:gatewayMinReplicas: \"2\"",
+            "",
+        ].join("\n"));
         const typed = renderCli("typed", project);
         assert.equal(typed.status, 1);
-        assert.match(typed.stderr, /observability-stack:rootVolumeSizeGiB = "big": Pulumi.yaml declares type integer/);
+        assert.match(typed.stderr, /^Invalid configuration for stack 'typed' \(3 problems\)/);
+        assert.match(typed.stderr, /observability-stack:rootVolumeSizeGiB = "big": Pulumi.yaml declares type integer, so the Pulumi CLI refuses it; allowed: an integer from 20 to 1024 \(GiB\)/);
+        assert.match(typed.stderr, /observability-stack:bucketVersioning = "maybe": Pulumi.yaml declares type boolean/);
+        assert.match(typed.stderr, /observability-stack:retentionLogs = "1000d": outside the sane bounds/);
     });
 });

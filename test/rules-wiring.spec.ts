@@ -12,7 +12,7 @@ import { ruleFiles } from "../components/render/rules/index";
 import { renderedStack } from "./helpers/rendered";
 import { runTool } from "./helpers/tools";
 
-type Res = { type: string; name: string; parent: string | null; inputs: Record<string, any> };
+type Res = { urn: string; type: string; name: string; parent: string | null; inputs: Record<string, any> };
 
 describe("rules loaded into Mimir's ruler (rendered stacks)", () => {
     for (const stack of ["dev", "prod"] as const) {
@@ -38,7 +38,7 @@ describe("rules loaded into Mimir's ruler (rendered stacks)", () => {
 
             // The rules component comes before Mimir's release (dependsOn a component waits for its children).
             const rules = resources.find(r => r.type === "observability:rules:MimirRules");
-            assert.ok(rules && maps[0].parent === rules.name);
+            assert.ok(rules && maps[0].parent === rules.urn);
 
             const r = runTool("promtool", ["check", "rules", ...files.map(f => path.join(outDir, "rules", f))], "prometheus");
             assert.equal(r.status, 0, r.stdout + r.stderr);

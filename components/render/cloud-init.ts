@@ -4,7 +4,7 @@
 // goes into an env file. CA certificates (public) travel in the user-data; CA private keys never do: the
 // script reads them from SSM Parameter Store SecureStrings with the instance role.
 import * as YAML from "yaml";
-import type { Architecture } from "../config";
+import type { Architecture } from "../config/primitives";
 import { K3S_CAS } from "./pki";
 
 export interface CloudInitInput {

@@ -1,6 +1,6 @@
 // Pure description of the object stores: which buckets exist, how long objects live, and the IAM and
 // bucket policy documents. No provider SDK here; the TelemetryBuckets component turns this into resources.
-import type { Signal } from "../config";
+import type { Signal } from "../config/primitives";
 
 /** The backends that store data in S3. */
 export type Backend = "loki" | "tempo" | "mimir";

@@ -1,7 +1,6 @@
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { renderStack } from "../../scripts/render";
+import { tempDir } from "./temp";
 
 type Rendered = Awaited<ReturnType<typeof renderStack>>;
 const renders = new Map<string, Promise<Rendered>>();
@@ -14,7 +13,7 @@ let root: string | undefined;
 export function renderedStack(stack: string): Promise<Rendered> {
     let r = renders.get(stack);
     if (r === undefined) {
-        root ??= fs.mkdtempSync(path.join(os.tmpdir(), "obs-render-"));
+        root ??= tempDir("render");
         r = renderStack(stack, { outDir: path.join(root, stack) });
         renders.set(stack, r);
     }

@@ -1,15 +1,15 @@
 // Turns rule files and alert definitions into what promtool reads: rule files in a folder, and a `promtool test
 // rules` file with one firing case (and one quiet case, where given) per alert, with exact expected annotations.
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { AlertDefinition, alertingRule, RuleFile } from "../../components/render/rules/model";
+import { tempDir } from "./temp";
 import { runToolAsync } from "./tools";
 
 /** Writes each file as `<name>.yaml` into a fresh folder; returns the folder and the file paths. */
 export function writeRuleFiles(files: readonly RuleFile[]): { dir: string; paths: string[] } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "obs-rules-"));
+    const dir = tempDir("rules");
     const paths = files.map(f => {
         const p = path.join(dir, `${f.name}.yaml`);
         fs.writeFileSync(p, YAML.stringify({ groups: f.groups }));

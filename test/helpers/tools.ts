@@ -1,7 +1,4 @@
 import { spawn, spawnSync, SpawnSyncReturns } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 
 /** Runs a system tool; a missing tool fails the test with how to install it (tests never skip). */
 export function runTool(tool: string, args: string[], debianPackage: string, input?: string): SpawnSyncReturns<string> {
@@ -12,13 +9,7 @@ export function runTool(tool: string, args: string[], debianPackage: string, inp
     return result;
 }
 
-/** Writes `content` to a fresh temporary file and returns its path. */
-export function tempFile(name: string, content: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "obs-test-"));
-    const file = path.join(dir, name);
-    fs.writeFileSync(file, content);
-    return file;
-}
+export { tempFile } from "./temp";
 
 /** `cloud-init schema --config-file`; returns [ok, output]. */
 export function cloudInitSchema(file: string): [boolean, string] {

@@ -3,7 +3,7 @@
 // windows. Credentials are never in the config: each integration reads its key or URL from a file mounted from a
 // Kubernetes Secret (`*_file` settings; the webhook's `url_file` needs Alertmanager 0.26 or newer).
 import * as YAML from "yaml";
-import type { Environment } from "../../config";
+import type { Environment } from "../../config/primitives";
 import { CLUSTER_DOWN } from "../rules/catalogue/kubernetes";
 import { WATCHDOG } from "../rules/catalogue/meta";
 import { CHARTS, RenderedRelease, resources, serviceHost, spreadOverNodes, TLS_DIR, TLS_FILES, tlsSecretName, Values } from "./common";

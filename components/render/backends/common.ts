@@ -1,8 +1,8 @@
 // Shared vocabulary of the backend renderers: chart pins, resource specs, workloads, TLS file paths and the
 // dskit (Loki/Tempo/Mimir) TLS stanzas. Pure: no provider SDK, no Outputs.
-import type { Environment, Retention, Signal } from "../../config";
+import type { Environment, Retention, Signal } from "../../config/primitives";
 
-/** Every Helm chart this stack installs, pinned to a version that has a reference in `../shared/reference/charts`. */
+/** Every Helm chart this stack installs, pinned to a version that has a reference in `reference/charts`. */
 export const CHARTS = {
     loki: { chart: "loki", version: "18.11.0", repository: "https://grafana-community.github.io/helm-charts" },
     tempo: { chart: "tempo", version: "2.2.4", repository: "https://grafana-community.github.io/helm-charts" },

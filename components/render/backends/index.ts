@@ -1,5 +1,5 @@
 // Every backend release of a stack, in install order, from plain inputs.
-import type { Environment, Retention, Signal } from "../../config";
+import type { Environment, Retention, Signal } from "../../config/primitives";
 import type { CollectorSettings } from "../collector/otel";
 import type { KafkaSettings } from "../kafka";
 import { AlertingSettings, alertmanagerUrl, alertmanagerValues } from "./alertmanager";

@@ -2,7 +2,7 @@
 // buffering is on (TLS and SASL/SCRAM, brokers and password from the kafka-client Secret); MinIO and the bundled
 // Kafka off, blocks and alertmanager state in S3, rules from the deploy's ConfigMap, compactor retention from the metrics retention, gRPC and gossip
 // over mTLS, and a ruler that sends alerts to the standalone Alertmanager.
-import type { Environment } from "../../config";
+import type { Environment } from "../../config/primitives";
 import { KAFKA_ENV, KAFKA_SASL_MECHANISM, KAFKA_TOPICS, kafkaEnv, KafkaSettings } from "../kafka";
 import {
     BackendContext, CHARTS, dskitClientTls, dskitServerTls, memberlistTls, memcachedExporterTlsArgs,

@@ -1,30 +1,36 @@
 // Both collector releases of a stack, from the same plain input as the backends, and the validator run over them.
 import type { BackendBase } from "../backends/index";
 import { placeholderInput, renderBackends } from "../backends/index";
+import type { MetricsEndpoint } from "../backends/common";
 import type { CollectorContext } from "./otel";
 import { agentRelease, gatewayRelease, RenderedCollector } from "./releases";
 import { validateCollectors } from "./validate";
 
-export function collectorContext(i: BackendBase): CollectorContext {
+/** The backends' metrics endpoints, which the agents scrape. */
+export function backendMetrics(i: BackendBase): MetricsEndpoint[] {
+    return renderBackends(placeholderInput(i)).flatMap(r => r.metrics);
+}
+
+export function collectorContext(i: BackendBase, metrics: readonly MetricsEndpoint[] = backendMetrics(i)): CollectorContext {
     return {
         environment: i.environment,
         clusterName: `observability-${i.stack}`,
         namespace: i.namespace,
         settings: i.collector,
-        metrics: renderBackends(placeholderInput(i)).flatMap(r => r.metrics),
+        metrics,
         kafka: i.kafka,
     };
 }
 
 /** The gateway (installed first: the agents send to it) and the agent. */
-export function renderCollectors(i: BackendBase): { gateway: RenderedCollector; agent: RenderedCollector } {
-    const ctx = collectorContext(i);
+export function renderCollectors(i: BackendBase, metrics?: readonly MetricsEndpoint[]): { gateway: RenderedCollector; agent: RenderedCollector } {
+    const ctx = collectorContext(i, metrics);
     return { gateway: gatewayRelease(ctx), agent: agentRelease(ctx) };
 }
 
 /** Renders and validates both collector configs; throws listing every problem. */
-export function checkedCollectors(i: BackendBase): { gateway: RenderedCollector; agent: RenderedCollector } {
-    const rendered = renderCollectors(i);
+export function checkedCollectors(i: BackendBase, metrics?: readonly MetricsEndpoint[]): { gateway: RenderedCollector; agent: RenderedCollector } {
+    const rendered = renderCollectors(i, metrics);
     const problems = validateCollectors({ agent: rendered.agent.config, gateway: rendered.gateway.config });
     if (problems.length > 0) throw new Error(`collector configs fail validation:\n  - ${problems.join("\n  - ")}`);
     return rendered;

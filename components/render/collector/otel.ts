@@ -1,6 +1,6 @@
 // Vocabulary of the collector configs: the OpenTelemetry Collector config shape, the TLS and resilience stanzas
 // every hop uses, and the settings both collectors share. Pure: no provider SDK, no Outputs.
-import type { Environment } from "../../config";
+import type { Environment } from "../../config/primitives";
 import type { MetricsEndpoint, Values } from "../backends/common";
 import {
     COLLECTOR_MAX_MESSAGE_BYTES, KAFKA_CONSUMER_GROUP, KAFKA_ENV, KAFKA_SASL_MECHANISM, KAFKA_TOPICS, KafkaSettings,

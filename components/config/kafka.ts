@@ -1,0 +1,78 @@
+// Kafka buffering between the agents and the gateway (and Mimir's ingest storage): off, an MSK cluster this stack
+// creates, or existing brokers; never plaintext.
+import { KAFKA_DEFAULT_USERNAME, KAFKA_MODES } from "../render/kafka";
+import { mimirIngesters } from "../render/backends/mimir";
+import { ConfigReader } from "./reader";
+import { ClusterKind, ConfigKey, DEFAULTS, Environment, KafkaConfig } from "./schema";
+
+/** A `host:port` with a DNS name or IPv4 address. */
+const BROKER_RE = /^(?=.{1,253}:)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*:(\d{1,5})$/;
+
+export function parseKafka(r: ConfigReader, ctx: { environment: Environment; clusterKind: ClusterKind }): KafkaConfig | undefined {
+    const mode = r.oneOf("kafka", KAFKA_MODES, "off") ?? "off";
+    const mskKeys = ["kafkaSubnetIds", "kafkaClientSecurityGroupIds", "kafkaInstanceType", "kafkaVolumeGiB", "kafkaRetentionHours"] as const;
+    const existingKeys = ["kafkaBrokers", "kafkaUsername"] as const;
+    const onlyFor = (keys: readonly ConfigKey[], forMode: string) => {
+        for (const key of keys) if (r.text(key) !== undefined) r.add(key, r.text(key), `only read with kafka ${forMode}`, `unset, or set kafka to ${forMode}`);
+    };
+    if (mode !== "msk") onlyFor(mskKeys, "msk");
+    if (mode !== "existing") {
+        onlyFor(existingKeys, "existing");
+        if (r.secret("kafkaPassword") !== undefined) r.add("kafkaPassword", "[secret]", "only read with kafka existing (msk generates its own)", "unset, or set kafka to existing");
+    }
+    if (mode === "off") {
+        if (r.text("kafkaPartitions") !== undefined) r.add("kafkaPartitions", r.text("kafkaPartitions"), "only read with kafka msk or existing", "unset while kafka is off");
+        return undefined;
+    }
+
+    const ingesters = mimirIngesters(ctx.environment);
+    const partitions = r.integer("kafkaPartitions", DEFAULTS.kafkaPartitions, ingesters, 1000,
+        `partitions per topic; at least Mimir's ${ingesters} ingester${ingesters === 1 ? "" : "s"}, each of which consumes its own partition`);
+    const list = (key: ConfigKey, item: RegExp, what: string, allowed: string, min: number, max: number): string[] => {
+        const raw = r.json(key, "array") as unknown[] | undefined;
+        if (raw === undefined) { r.add(key, undefined, `required for kafka ${mode}`, allowed); return []; }
+        const out: string[] = [];
+        let bad = false;
+        for (const x of raw) {
+            if (typeof x !== "string" || !item.test(x)) { r.add(key, x, `not ${what}`, allowed); bad = true; }
+            else if (out.includes(x)) { r.add(key, x, "listed twice", "each entry once"); bad = true; }
+            else out.push(x);
+        }
+        if (!bad && (out.length < min || out.length > max)) r.add(key, out, `${out.length} given`, `${min} to ${max} entries: ${allowed}`);
+        return out;
+    };
+
+    if (mode === "existing") {
+        const brokers = list("kafkaBrokers", BROKER_RE, "a host:port", 'the brokers\' TLS listeners, e.g. ["b-1.kafka.internal:9096", "b-2.kafka.internal:9096"]', 1, 50);
+        for (const b of brokers) {
+            const port = Number(b.split(":").pop());
+            if (port < 1 || port > 65535) r.add("kafkaBrokers", b, "port out of range", "a port from 1 to 65535");
+        }
+        const username = r.text("kafkaUsername") ?? KAFKA_DEFAULT_USERNAME;
+        if (!/^[A-Za-z0-9._-]{1,64}$/.test(username)) r.add("kafkaUsername", username, "not a SCRAM user name", "1 to 64 of letters, digits, . _ -");
+        const password = r.secret("kafkaPassword");
+        if (password === undefined) {
+            r.add("kafkaPassword", undefined, "required for kafka existing (SASL/SCRAM-SHA-512 over TLS)", "the SCRAM user's password, set with: pulumi config set --secret kafkaPassword <password>");
+        }
+        return { settings: { mode, partitions, username }, brokers: brokers.sort(), password };
+    }
+
+    // mode === "msk"
+    if (ctx.clusterKind !== "existing") {
+        r.add("kafka", mode, "an MSK cluster joins the existing cluster's VPC; the k3s host's VPC is made by this stack and has one subnet",
+            "msk with clusterKind existing; on ec2-k3s use off or existing brokers");
+    }
+    const subnetIds = list("kafkaSubnetIds", /^subnet-[0-9a-f]{8,17}$/, "a subnet ID", "2 or 3 private subnets of the cluster's VPC, each in its own availability zone, e.g. [\"subnet-0a1b2c3d\", \"subnet-4e5f6a7b\", \"subnet-8c9d0e1f\"]", 2, 3);
+    const clientSecurityGroupIds = list("kafkaClientSecurityGroupIds", /^sg-[0-9a-f]{8,17}$/, "a security group ID",
+        "the security groups of the cluster's nodes (the only sources allowed to reach the brokers), e.g. [\"sg-0a1b2c3d\"]", 1, 5);
+    const instanceType = r.text("kafkaInstanceType") ?? DEFAULTS.kafkaInstanceType;
+    if (!/^kafka\.(t3\.small|[a-z][0-9][a-z]*\.(large|[0-9]*xlarge))$/.test(instanceType)) {
+        r.add("kafkaInstanceType", instanceType, "not an MSK broker type", "an MSK broker type such as kafka.m7g.large or kafka.m5.xlarge");
+    }
+    const volumeGiB = r.integer("kafkaVolumeGiB", DEFAULTS.kafkaVolumeGiB, 10, 16384, "GiB of EBS storage per broker");
+    const retentionHours = r.integer("kafkaRetentionHours", DEFAULTS.kafkaRetentionHours, 1, 168, "hours the brokers keep records: the buffer a backend outage can use");
+    return {
+        settings: { mode, partitions, username: KAFKA_DEFAULT_USERNAME },
+        msk: { subnetIds, clientSecurityGroupIds, instanceType, volumeGiB, retentionHours, kafkaVersion: DEFAULTS.kafkaVersion },
+    };
+}

@@ -1,0 +1,67 @@
+// The stack's plan: what the validated config deploys, rendered once before any resource exists. The backend
+// releases (bucket names and roles as placeholders: names, charts, workloads and metrics endpoints do not depend on
+// them), both collector configs (validated) and the releases' summed requests against the k3s host. The capacity
+// check and the components read this plan; nothing renders them a second time.
+import { ConfigError, hostCapacityProblem, StackConfig } from "./config";
+import type { RenderedRelease } from "./render/backends/common";
+import { BackendBase, placeholderInput, renderAlertmanager, renderGrafana, renderStoringBackend } from "./render/backends/index";
+import { CapacityReport, capacityReport, instanceCapacity, k3sAllocatable } from "./render/capacity";
+import { checkedCollectors } from "./render/collector/index";
+import type { RenderedCollector } from "./render/collector/releases";
+import { NAMESPACE } from "./render/pki";
+
+export interface StackPlan {
+    /** The stack-wide, plain input of every renderer. */
+    readonly base: BackendBase;
+    /** The backend releases, in install order. */
+    readonly backends: {
+        readonly alertmanager: RenderedRelease;
+        readonly mimir: RenderedRelease;
+        readonly loki: RenderedRelease;
+        readonly tempo: RenderedRelease;
+        readonly grafana: RenderedRelease;
+    };
+    /** The gateway (installed first: the agents send to it) and the agent, validated. */
+    readonly collectors: { readonly gateway: RenderedCollector; readonly agent: RenderedCollector };
+    /** The releases' summed requests; on the k3s host, against its allocatable. */
+    readonly capacity: CapacityReport;
+}
+
+/** The plain, stack-wide input of the release renderers, from a validated config. */
+export function backendBase(config: StackConfig): BackendBase {
+    return {
+        environment: config.environment,
+        stack: config.stack,
+        namespace: NAMESPACE,
+        region: config.region,
+        domain: config.domain,
+        grafanaUrl: config.grafanaUrl,
+        retention: config.retention,
+        alerting: { integrations: config.alerting.integrations, maintenance: config.alerting.maintenance },
+        collector: config.collector,
+        kafka: config.kafka?.settings,
+        ingressController: config.ingressController,
+    };
+}
+
+/** Renders the stack once. Throws a `ConfigError` when the k3s host cannot hold the releases' requests. */
+export function planStack(config: StackConfig): StackPlan {
+    const base = backendBase(config);
+    const input = placeholderInput(base);
+    const backends = {
+        alertmanager: renderAlertmanager(input),
+        mimir: renderStoringBackend("mimir", input),
+        loki: renderStoringBackend("loki", input),
+        tempo: renderStoringBackend("tempo", input),
+        grafana: renderGrafana(input),
+    };
+    const collectors = checkedCollectors(base, Object.values(backends).flatMap(r => r.metrics));
+    const workloads = [...Object.values(backends), collectors.gateway, collectors.agent].flatMap(r => r.workloads);
+    const host = config.clusterKind === "ec2-k3s" ? instanceCapacity(config.host.instanceType) : undefined;
+    const capacity = capacityReport(workloads, host && k3sAllocatable(host));
+    if (config.clusterKind === "ec2-k3s") {
+        const problem = hostCapacityProblem(config.host.instanceType, capacity);
+        if (problem) throw new ConfigError(config.stack, [problem]);
+    }
+    return { base, backends, collectors, capacity };
+}
