@@ -84,9 +84,9 @@ export const summaryMarkdown: Extractor = run => {
         "",
         "## Read first",
         "",
-        "1. `README.md`: what the platform is, how to deploy it, every config key.",
-        `2. \`Pulumi.${run.files.stack}.yaml\`: this stack's settings; \`components/config.ts\` for defaults and validation.`,
-        "3. `index.ts` → `components/observability-stack.ts`: how the components are wired.",
+        "1. `README.md`: what the platform is and how to deploy it; `docs/configuration.md`: every config key.",
+        `2. \`Pulumi.${run.files.stack}.yaml\`: this stack's settings; \`components/config/\` for defaults and validation.`,
+        "3. `index.ts`: how the components are wired (config → plan → components).",
         "4. `graph.mmd` (this folder): the component tree; `resources.json`: every input of every resource.",
         ...(run.resources.some(r => r.type === "aws:ec2/instance:Instance")
             ? ["5. `host/cloud-init.yaml` and `host/files/`: exactly what boots on the k3s host."]

@@ -12,7 +12,7 @@ type Res = { type: string; name: string; parent: string | null; inputs: Record<s
 type Values = Record<string, any>;
 interface Stack { resources: Res[]; releases: { name: string; chart: string; version: string; repository: string; values: string }[]; values: Record<string, Values>; summary: string }
 
-const REFERENCE = path.resolve(__dirname, "../../shared/reference/charts");
+const REFERENCE = path.resolve(__dirname, "../reference/charts");
 
 /** Every container `resources` map in a values tree, with its path (not RBAC rules, PVC templates or collector configs). */
 function resourceMaps(v: unknown, at = ""): [string, any][] {
