@@ -96,7 +96,7 @@ export function readStackFiles(projectDir: string, stack: string): StackFiles {
         const decl = declared[key];
         if (decl !== undefined && !typeOk(value, decl)) {
             const type = `${decl.type}${decl.items?.type ? ` of ${decl.items.type}` : ""}`;
-            typeProblems.push({ key, value, message: `Pulumi.yaml declares type ${type}, so the Pulumi CLI refuses it`, allowed: `a value of type ${type}` });
+            typeProblems.push({ key, value: decl.secret ? "[secret]" : value, message: `Pulumi.yaml declares type ${type}, so the Pulumi CLI refuses it`, allowed: `a value of type ${type}` });
         }
         config[key] = toEngineString(value);
     }

@@ -248,8 +248,10 @@ describe("stack files, read as the Pulumi CLI reads them", () => {
         const ok = readStackFiles(project(DECLARED, `  p:n: "25"\n  p:s: 25\n  p:b: "true"\n  p:l: [a, b]\n  p:d: 1e-3\n`), "s");
         assert.deepEqual(ok.typeProblems, []);
         assert.deepEqual([ok.config["p:n"], ok.config["p:s"], ok.config["p:b"], ok.config["p:l"], ok.config["p:d"]], ["25", "25", "true", '["a","b"]', "0.001"]);
-        const bad = readStackFiles(project(DECLARED, `  p:n: 0.5\n  p:s: [x]\n  p:b: yes\n  p:l: [a, 1]\n`), "s");
-        assert.deepEqual(bad.typeProblems?.map(p => p.key), ["p:n", "p:s", "p:b", "p:l"]);
+        const bad = readStackFiles(project(`${DECLARED}  k:\n    type: string\n    secret: true\n`, `  p:n: 0.5\n  p:s: [x]\n  p:b: yes\n  p:l: [a, 1]\n  p:k: [hunter2]\n`), "s");
+        assert.deepEqual(bad.typeProblems?.map(p => p.key), ["p:n", "p:s", "p:b", "p:l", "p:k"]);
+        // A secret key's value, even set in plain text, is masked in the report.
+        assert.equal(bad.typeProblems?.[4].value, "[secret]");
     });
 
     it("refuses a Pulumi.yaml that declares a type the CLI's project schema does not know", () => {
