@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { OidcProvider } from "./config/schema";
 import type { KeyPair } from "./mtls";
 import type { BackendBase, StoringBackend } from "./render/backends/index";
-import { renderStoringBackend } from "./render/backends/index";
+import { fillPlaceholders } from "./render/backends/index";
 import { AwsIdentity, MetricsEndpoint, RenderedRelease, tlsSecretName, Values } from "./render/backends/common";
 import { irsaTrustPolicy } from "./render/storage";
 
@@ -104,7 +104,7 @@ export abstract class StoringBackendRelease extends BackendRelease {
 
         const secret = this.createTlsSecret(name, backend, args);
         const values = pulumi.all([pulumi.output(args.buckets), identity]).apply(([buckets, id]) =>
-            renderStoringBackend(backend, { ...args.base, buckets, identities: { loki: id, tempo: id, mimir: id } }).values);
+            fillPlaceholders(args.plan.values, backend, buckets, id.kind === "irsa" ? id.roleArn : undefined));
         this.install(name, args.plan, values, [secret]);
     }
 }

@@ -1,7 +1,7 @@
 // The stack's plan: what the validated config deploys, rendered once before any resource exists. The backend
-// releases (bucket names and roles as placeholders: names, charts, workloads and metrics endpoints do not depend on
-// them), both collector configs (validated) and the releases' summed requests against the k3s host. The capacity
-// check and the components read this plan; nothing renders them a second time.
+// releases (bucket names and IRSA roles as placeholders, which the components fill in once those Outputs exist), both
+// collector configs (validated) and the releases' summed requests against the k3s host. The capacity check and the
+// components read this plan; nothing renders a release a second time.
 import { ConfigError, hostCapacityProblem, StackConfig } from "./config";
 import type { RenderedRelease } from "./render/backends/common";
 import { BackendBase, placeholderInput, renderAlertmanager, renderGrafana, renderStoringBackend } from "./render/backends/index";
@@ -47,7 +47,7 @@ export function backendBase(config: StackConfig): BackendBase {
 /** Renders the stack once. Throws a `ConfigError` when the k3s host cannot hold the releases' requests. */
 export function planStack(config: StackConfig): StackPlan {
     const base = backendBase(config);
-    const input = placeholderInput(base);
+    const input = placeholderInput(base, config.oidcProvider !== undefined);
     const backends = {
         alertmanager: renderAlertmanager(input),
         mimir: renderStoringBackend("mimir", input),

@@ -272,3 +272,36 @@ describe("backend releases (rendered stacks)", () => {
         }
     });
 });
+
+describe("planned storing releases", () => {
+    const { parseStackConfig } = require("../components/config") as typeof import("../components/config");
+    const { planStack } = require("../components/plan") as typeof import("../components/plan");
+    const { fillPlaceholders, renderStoringBackend } = require("../components/render/backends/index") as typeof import("../components/render/backends/index");
+    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    const prod = parseStackConfig("prod", {
+        values: { oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE", domain: "obs.example.com" },
+        secrets: { kubeconfig: pulumi.secret("k"), pagerdutyRoutingKey: pulumi.secret("p") },
+        awsRegion: "eu-west-1",
+    });
+    const names: Record<string, string> = { "loki-chunks": "b-chunks", "loki-ruler": "b-ruler", "tempo-traces": "b-traces", "mimir-blocks": "b-blocks", "mimir-alertmanager": "b-am" };
+
+    it("are rendered once with placeholders, filled with the real names and roles into what a render of them gives", () => {
+        const plan = planStack(prod);
+        for (const backend of ["loki", "tempo", "mimir"] as const) {
+            const planned = JSON.stringify(plan.backends[backend].values);
+            assert.match(planned, new RegExp(`<role:${backend}>`), `${backend}: the IRSA role is a placeholder`);
+            const roleArn = `arn:aws:iam::123456789012:role/${backend}`;
+            const filled = fillPlaceholders(plan.backends[backend].values, backend, names, roleArn);
+            const direct = renderStoringBackend(backend, { ...plan.base, buckets: names, identities: { loki: { kind: "irsa", roleArn }, tempo: { kind: "irsa", roleArn }, mimir: { kind: "irsa", roleArn } } }).values;
+            assert.deepEqual(filled, direct, backend);
+            assert.doesNotMatch(JSON.stringify(filled), /<(role:)?[a-z0-9-]+>/);
+        }
+    });
+
+    it("refuses to fill a planned release when a bucket name or the role is missing", () => {
+        const plan = planStack(prod);
+        const { "loki-ruler": _ruler, ...withoutRuler } = names;
+        assert.throws(() => fillPlaceholders(plan.backends.loki.values, "loki", withoutRuler, "arn:aws:iam::123456789012:role/loki"), /placeholder <loki-ruler>/);
+        assert.throws(() => fillPlaceholders(plan.backends.loki.values, "loki", names), /placeholder <role:loki>/);
+    });
+});

@@ -3,7 +3,7 @@ import type { Environment, Retention, Signal } from "../../config/primitives";
 import type { CollectorSettings } from "../collector/otel";
 import type { KafkaSettings } from "../kafka";
 import { AlertingSettings, alertmanagerUrl, alertmanagerValues } from "./alertmanager";
-import { AwsIdentity, RenderedRelease } from "./common";
+import { AwsIdentity, RenderedRelease, Values } from "./common";
 import { grafanaValues, IngressController } from "./grafana";
 import { lokiValues } from "./loki";
 import { mimirValues } from "./mimir";
@@ -71,12 +71,43 @@ export function renderBackends(i: BackendsInput): RenderedRelease[] {
     return [renderAlertmanager(i), renderStoringBackend("mimir", i), renderStoringBackend("loki", i), renderStoringBackend("tempo", i), renderGrafana(i)];
 }
 
+const PLACEHOLDER_RE = /<(role:)?[a-z0-9-]+>/g;
+
+/** The placeholder a planned release holds for a bucket name (`<loki-chunks>`) or a backend's IRSA role (`<role:loki>`). */
+export const placeholder = {
+    bucket: (store: string): string => `<${store}>`,
+    role: (backend: StoringBackend): string => `<role:${backend}>`,
+};
+
 /**
- * The input with placeholders for bucket names and roles. Release names, charts, workloads and metrics endpoints
- * do not depend on those, so a render of it plans a release before its Outputs are known.
+ * The input with placeholders for bucket names and, with IRSA, the roles: the plan renders every release once from
+ * it, before those Outputs exist (names, charts, workloads and metrics endpoints do not depend on them), and
+ * `fillPlaceholders` puts the real names into the planned values at deploy time.
  */
-export function placeholderInput(i: BackendBase): BackendsInput {
-    const buckets = new Proxy({}, { get: (_t, store) => `<${String(store)}>` }) as Record<string, string>;
-    const identity: AwsIdentity = { kind: "instance-role" };
-    return { ...i, buckets, identities: { loki: identity, tempo: identity, mimir: identity } };
+export function placeholderInput(i: BackendBase, irsa = false): BackendsInput {
+    const buckets = new Proxy({}, { get: (_t, store) => placeholder.bucket(String(store)) }) as Record<string, string>;
+    const identity = (backend: StoringBackend): AwsIdentity => (irsa ? { kind: "irsa", roleArn: placeholder.role(backend) } : { kind: "instance-role" });
+    return { ...i, buckets, identities: { loki: identity("loki"), tempo: identity("tempo"), mimir: identity("mimir") } };
+}
+
+/**
+ * The planned values with the placeholders replaced: each store's bucket name and the backend's role ARN. Throws if
+ * a placeholder is left, so a release never installs with a placeholder for a bucket.
+ */
+export function fillPlaceholders(values: Values, backend: StoringBackend, buckets: Readonly<Record<string, string>>, roleArn?: string): Values {
+    const names = new Map(Object.entries(buckets).map(([store, name]) => [placeholder.bucket(store), name]));
+    if (roleArn !== undefined) names.set(placeholder.role(backend), roleArn);
+    const fill = (v: unknown): unknown => {
+        if (typeof v === "string") {
+            return v.replace(PLACEHOLDER_RE, p => {
+                const name = names.get(p);
+                if (name === undefined) throw new Error(`${backend}: no value for the placeholder ${p} in its planned values`);
+                return name;
+            });
+        }
+        if (Array.isArray(v)) return v.map(fill);
+        if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x)]));
+        return v;
+    };
+    return fill(values) as Values;
 }
