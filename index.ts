@@ -17,6 +17,7 @@ import { Loki } from "./components/loki";
 import { Mimir } from "./components/mimir";
 import { MimirRules } from "./components/mimir-rules";
 import { MutualTls } from "./components/mtls";
+import { NetworkPolicies } from "./components/network-policies";
 import { OtelAgent } from "./components/otel-agent";
 import { OtelGateway } from "./components/otel-gateway";
 import { planStack } from "./components/plan";
@@ -24,6 +25,7 @@ import { Tempo } from "./components/tempo";
 import { serviceHost } from "./components/render/backends/common";
 import { AGENT_NAMESPACE, AGENT_RELEASE, OTLP_GRPC_PORT } from "./components/render/collector/otel";
 import { renderDashboards } from "./components/render/dashboards/index";
+import { RESTRICTED_NAMESPACE_LABELS } from "./components/render/backends/common";
 import { NAMESPACE } from "./components/render/pki";
 import { ruleFiles } from "./components/render/rules/index";
 
@@ -46,12 +48,12 @@ async function program() {
     const host = config.clusterKind === "ec2-k3s"
         ? new ObservabilityHost(`${name}-host`, {
             host: config.host, region: config.region, stack: config.stack, ingressCidrs: config.ingressCidrs, adminCidrs: config.adminCidrs,
-            domain: config.domain, kmsKeyArn: config.buckets.kmsKeyArn, bucketAccessPolicyJson: buckets.accessPolicyJson, pki: pki.k3s!,
+            domain: config.domain, kmsKeyArn: config.buckets.kmsKeyArn, pki: pki.k3s!,
         }, withAws)
         : undefined;
     const cluster: StackCluster = host ?? new ExistingCluster(`${name}-cluster`, { kubeconfig: config.kubeconfig! });
     const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-        metadata: { name: NAMESPACE, labels: { "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted" } },
+        metadata: { name: NAMESPACE, labels: RESTRICTED_NAMESPACE_LABELS },
     }, { provider: cluster.provider });
     const withCluster = { providers: { aws: awsProvider, kubernetes: cluster.provider }, dependsOn: [namespace] };
 
@@ -66,7 +68,9 @@ async function program() {
     const ca = pki.caCertPem;
     const storing = (backend: "loki" | "tempo" | "mimir") => ({
         base, plan: backends[backend], serverTls: pki.servers[backend], caCertPem: ca,
-        buckets: buckets.bucketNames, bucketPolicyJson: buckets.policyJsonFor([backend]), oidcProvider: config.oidcProvider,
+        buckets: buckets.bucketNames, bucketPolicyJson: buckets.policyJsonFor([backend]),
+        // Each backend's own role trusts the cluster's OIDC provider: the k3s host's published issuer, or the existing cluster's.
+        oidcProvider: host?.oidcProvider ?? config.oidcProvider!,
     });
     const alertmanager = new Alertmanager(`${name}-alertmanager`, {
         base, plan: backends.alertmanager, serverTls: pki.servers.alertmanager, caCertPem: ca, credentials: config.alerting.credentials,
@@ -97,6 +101,8 @@ async function program() {
         base, plan: plan.collectors.agent, serverTls: pki.servers["otel-agent"], caCertPem: ca, clientTls: pki.clients["otel-agent"],
         ingressCidrs: config.ingressCidrs, kafkaClientSecretData: kafka?.clientSecretData,
     }, { ...withCluster, dependsOn: [gateway] });
+    // Least privilege on the network, once both namespaces exist: default-deny, then only the stack's own connections.
+    new NetworkPolicies(`${name}-network`, { plan, config }, { ...withCluster, dependsOn: [namespace, agent] });
 
     return {
         environment: config.environment,

@@ -1,4 +1,4 @@
-// Shared machinery of the backend components: the TLS Secret a release mounts, an optional IRSA role, and the
+// Shared machinery of the backend components: the TLS Secret a release mounts, a storing backend's IRSA role, and the
 // pinned `helm.v3.Release` (a real Helm install, so chart hooks and `lookup` work).
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
@@ -7,7 +7,7 @@ import type { OidcProvider } from "./config/schema";
 import type { KeyPair } from "./mtls";
 import type { BackendBase, StoringBackend } from "./render/backends/index";
 import { fillPlaceholders } from "./render/backends/index";
-import { AwsIdentity, MetricsEndpoint, RenderedRelease, tlsSecretName, Values } from "./render/backends/common";
+import { MetricsEndpoint, RenderedRelease, tlsSecretName, Values } from "./render/backends/common";
 import { irsaTrustPolicy } from "./render/storage";
 
 /** What every backend component knows: the stack-wide, plain part of the backends' input. */
@@ -77,34 +77,33 @@ export interface StoringBackendArgs extends BackendReleaseArgs {
     buckets: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** IAM policy JSON on this backend's buckets (for its IRSA role). */
     bucketPolicyJson: pulumi.Input<string>;
-    /** The existing cluster's OIDC provider: the backend gets its own IRSA role. Absent on the k3s host (instance role). */
-    oidcProvider?: OidcProvider;
+    /**
+     * The cluster's IAM OIDC provider, whose tokens the backend's own role trusts: the existing cluster's (config
+     * `oidcProviderArn`) or the k3s host's published issuer (`ObservabilityHost.oidcProvider`).
+     */
+    oidcProvider: pulumi.Input<OidcProvider>;
 }
 
-/** A backend that stores in S3 (Loki, Tempo, Mimir): its TLS Secret, its IRSA role in prod, and its release. */
+/** A backend that stores in S3 (Loki, Tempo, Mimir): its TLS Secret, its own IRSA role, and its release. */
 export abstract class StoringBackendRelease extends BackendRelease {
-    /** ARN of the backend's IRSA role (prod only). */
-    public roleArn?: pulumi.Output<string>;
+    /** ARN of the backend's IRSA role: assumed with its ServiceAccount's tokens, the only identity that reaches its buckets. */
+    public roleArn: pulumi.Output<string>;
 
     protected constructor(type: string, backend: StoringBackend, name: string, args: StoringBackendArgs, opts?: pulumi.ComponentResourceOptions) {
         super(type, name, args.base, opts);
         const serviceAccount = backend; // each renderer names its ServiceAccount after the backend
 
-        let identity: pulumi.Output<AwsIdentity> = pulumi.output({ kind: "instance-role" } as AwsIdentity);
-        if (args.oidcProvider) {
-            const oidc = args.oidcProvider;
-            const role = new aws.iam.Role(`${name}-irsa`, {
-                description: `${backend}: S3 access for ServiceAccount ${args.base.namespace}/${serviceAccount} (IRSA)`,
-                assumeRolePolicy: JSON.stringify(irsaTrustPolicy(oidc.arn, oidc.issuerHostPath, args.base.namespace, serviceAccount)),
-            }, { parent: this });
-            new aws.iam.RolePolicy(`${name}-irsa`, { role: role.id, policy: args.bucketPolicyJson }, { parent: this });
-            this.roleArn = role.arn;
-            identity = role.arn.apply(roleArn => ({ kind: "irsa", roleArn }) as AwsIdentity);
-        }
+        const role = new aws.iam.Role(`${name}-irsa`, {
+            description: `${backend}: S3 access for ServiceAccount ${args.base.namespace}/${serviceAccount} (IRSA)`,
+            assumeRolePolicy: pulumi.output(args.oidcProvider).apply(oidc =>
+                JSON.stringify(irsaTrustPolicy(oidc.arn, oidc.issuerHostPath, args.base.namespace, serviceAccount))),
+        }, { parent: this });
+        new aws.iam.RolePolicy(`${name}-irsa`, { role: role.id, policy: args.bucketPolicyJson }, { parent: this });
+        this.roleArn = role.arn;
 
         const secret = this.createTlsSecret(name, backend, args);
-        const values = pulumi.all([pulumi.output(args.buckets), identity]).apply(([buckets, id]) =>
-            fillPlaceholders(args.plan.values, backend, buckets, id.kind === "irsa" ? id.roleArn : undefined));
+        const values = pulumi.all([pulumi.output(args.buckets), role.arn]).apply(([buckets, roleArn]) =>
+            fillPlaceholders(args.plan.values, backend, buckets, roleArn));
         this.install(name, args.plan, values, [secret]);
     }
 }

@@ -1,10 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { HostConfig } from "./config/schema";
+import type { HostConfig, OidcProvider } from "./config/schema";
 import type { K3sPki } from "./mtls";
+import { ServiceAccountIssuer } from "./oidc-issuer";
 import { ApiServerReadiness } from "./readiness-gate";
 import { renderCloudInit, renderKubeconfig } from "./render/cloud-init";
+import { caKeyReadPolicy, caKeySealPolicy, parameterPathArn } from "./render/host-iam";
 import { parseCidr } from "./render/net";
 import { K3S_CAS, K3sCa } from "./render/pki";
 import { serviceTrustPolicy } from "./render/storage";
@@ -25,17 +27,17 @@ export interface ObservabilityHostArgs {
     domain?: string;
     /** KMS key for EBS and the SSM parameters; AWS-managed keys when absent. */
     kmsKeyArn?: string;
-    /** IAM policy JSON for the telemetry buckets, attached to the instance role. */
-    bucketAccessPolicyJson: pulumi.Input<string>;
     /** The k3s CAs, service-account key and admin certificate from `MutualTls`. */
     pki: K3sPki;
 }
 
 /**
  * A single EC2 host running k3s: its own VPC and public subnet, a security group with the public ports open
- * to `ingressCidrs` and the API only to `adminCidrs`, an IAM role (buckets, SSM core, its CA keys), encrypted
- * gp3 root and data volumes, an Elastic IP, IMDSv2 and no SSH key. Cloud-init installs a pinned k3s with the
- * stack's CAs; a readiness gate waits for `/readyz`. Exposes a kubeconfig and a Kubernetes provider.
+ * to `ingressCidrs` and the API only to `adminCidrs`, an IAM role with only what the host needs (SSM core, its CA
+ * keys until k3s is ready), encrypted gp3 root and data volumes, an Elastic IP, IMDSv2 with one hop (pods cannot
+ * reach the instance role) and no SSH key. Cloud-init installs a pinned k3s with the stack's CAs, signing
+ * service-account tokens as the published issuer (`ServiceAccountIssuer`) that the backends' roles trust; a
+ * readiness gate waits for `/readyz`. Exposes a kubeconfig, a Kubernetes provider and the IAM OIDC provider.
  */
 export class ObservabilityHost extends pulumi.ComponentResource {
     public readonly instanceId: pulumi.Output<string>;
@@ -45,6 +47,9 @@ export class ObservabilityHost extends pulumi.ComponentResource {
     public readonly roleName: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
     public readonly userData: pulumi.Output<string>;
+    /** The cluster's IAM OIDC provider (the published service-account issuer), for the backends' web-identity roles. */
+    public readonly oidcProvider: pulumi.Output<OidcProvider>;
+    public readonly issuer: ServiceAccountIssuer;
     /** Admin kubeconfig (secret). */
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly provider: k8s.Provider;
@@ -114,7 +119,12 @@ export class ObservabilityHost extends pulumi.ComponentResource {
             description: `k3s ${k.file} for stack ${args.stack}`,
         }, parent));
 
-        // IAM: SSM Session Manager instead of SSH, the telemetry buckets, and the CA key parameters.
+        // The service-account issuer, published for STS: pods assume their own roles with its tokens (web identity).
+        this.issuer = new ServiceAccountIssuer(`${name}-oidc`, { region: args.region, publicKeyPems: [args.pki.serviceAccountPublicKeyPem] }, parent);
+        this.oidcProvider = this.issuer.oidcProvider;
+
+        // IAM: what the host itself needs. SSM Session Manager instead of SSH, and its CA keys at the first boot of its
+        // data volume (sealed once k3s is ready, below). No S3: the backends use their own roles.
         const partition = aws.getPartitionOutput({}, parent).partition;
         const role = new aws.iam.Role(`${name}-role`, {
             description: `observability host (${args.stack})`,
@@ -124,16 +134,10 @@ export class ObservabilityHost extends pulumi.ComponentResource {
             role: role.name,
             policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
         }, parent);
-        new aws.iam.RolePolicy(`${name}-buckets`, { role: role.id, policy: args.bucketAccessPolicyJson }, parent);
-        new aws.iam.RolePolicy(`${name}-ca-keys`, {
+        const parameterArns = pulumi.all(parameters.map(p => p.arn));
+        const caKeys = new aws.iam.RolePolicy(`${name}-ca-keys`, {
             role: role.id,
-            policy: pulumi.all(parameters.map(p => p.arn)).apply(arns => JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [
-                    { Sid: "ReadCaKeys", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: arns },
-                    ...(args.kmsKeyArn ? [{ Sid: "DecryptCaKeys", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [args.kmsKeyArn] }] : []),
-                ],
-            })),
+            policy: parameterArns.apply(arns => JSON.stringify(caKeyReadPolicy(arns, args.region, args.kmsKeyArn))),
         }, parent);
         const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name }, parent);
 
@@ -150,7 +154,7 @@ export class ObservabilityHost extends pulumi.ComponentResource {
         const tlsSans = eip.publicIp.apply(ip => [ip, ...(args.domain ? [`api.${args.domain}`] : [])]);
         const caCerts = pulumi.all(Object.fromEntries(K3S_CAS.map(ca => [ca, args.pki.cas[ca].certPem])))
             .apply(certs => certs as Record<K3sCa, string>);
-        this.userData = pulumi.all([tlsSans, dataVolume.id, caCerts]).apply(([sans, volumeId, certs]) => renderCloudInit({
+        this.userData = pulumi.all([tlsSans, dataVolume.id, caCerts, this.issuer.issuerUrl]).apply(([sans, volumeId, certs, issuer]) => renderCloudInit({
             k3sVersion: h.k3sVersion,
             architecture: h.architecture,
             region: args.region,
@@ -159,6 +163,7 @@ export class ObservabilityHost extends pulumi.ComponentResource {
             dataVolumeId: volumeId,
             ssmPrefix,
             caCertificates: certs,
+            serviceAccountIssuer: issuer,
         }).userData);
 
         const ami = aws.ssm.getParameterOutput({
@@ -173,8 +178,8 @@ export class ObservabilityHost extends pulumi.ComponentResource {
             metadataOptions: {
                 httpEndpoint: "enabled",
                 httpTokens: "required",
-                // 2 hops: pods use the instance role for S3 in dev (see docs/architecture.md).
-                httpPutResponseHopLimit: 2,
+                // 1 hop: only the host itself reaches IMDS, pods (one hop further) cannot get the instance role.
+                httpPutResponseHopLimit: 1,
                 instanceMetadataTags: "disabled",
             },
             rootBlockDevice: {
@@ -190,7 +195,8 @@ export class ObservabilityHost extends pulumi.ComponentResource {
             tags: { Name: name },
         }, {
             parent: this,
-            dependsOn: parameters,
+            // The keys and the right to read them exist before the first boot.
+            dependsOn: [...parameters, caKeys],
             // A newer AMI must not replace the host on every up; roll it deliberately with --replace.
             ignoreChanges: ["ami"],
         });
@@ -213,6 +219,14 @@ export class ObservabilityHost extends pulumi.ComponentResource {
             .apply(([s, caPem, certPem, keyPem]) => renderKubeconfig({ name, server: s, caPem, certPem, keyPem })));
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: [gate] });
 
+        // k3s is ready, so this instance's CA keys are on the data volume: it may no longer read them from SSM (a
+        // replacement instance can, until its own readiness; see docs/architecture.md for why this seal).
+        new aws.iam.RolePolicy(`${name}-ca-keys-sealed`, {
+            role: role.id,
+            policy: pulumi.all([parameterArns, instance.arn]).apply(([arns, instanceArn]) =>
+                JSON.stringify(caKeySealPolicy(arns, parameterPathArn(arns[0], ssmPrefix), instanceArn))),
+        }, { parent: this, dependsOn: [gate] });
+
         this.instanceId = instance.id;
         this.publicIp = eip.publicIp;
         this.dataVolumeId = dataVolume.id;
@@ -221,7 +235,7 @@ export class ObservabilityHost extends pulumi.ComponentResource {
         this.roleArn = role.arn;
         this.registerOutputs({
             instanceId: this.instanceId, publicIp: this.publicIp, dataVolumeId: this.dataVolumeId, securityGroupId: this.securityGroupId,
-            roleArn: this.roleArn, kubeconfig: this.kubeconfig,
+            roleArn: this.roleArn, kubeconfig: this.kubeconfig, oidcProvider: this.oidcProvider,
         });
     }
 }

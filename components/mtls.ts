@@ -29,6 +29,8 @@ export interface K3sPki {
     readonly cas: Readonly<Record<K3sCa, KeyPair>>;
     /** Service-account token signing key (`service.key`); it has no certificate. */
     readonly serviceAccountKeyPem: pulumi.Output<string>;
+    /** Its public key (PEM), published as the issuer's JWKS for web identity. */
+    readonly serviceAccountPublicKeyPem: pulumi.Output<string>;
     /** Client certificate in `system:masters`, for the deploy's kubeconfig. */
     readonly admin: KeyPair;
 }
@@ -93,7 +95,11 @@ export class MutualTls extends pulumi.ComponentResource {
                 organization: "system:masters",
                 uses: CLIENT_USES,
             }, { certificate: "k3s-admin", kind: "client" });
-            this.k3s = { cas, serviceAccountKeyPem: pulumi.secret(serviceAccountKey.privateKeyPem), admin };
+            this.k3s = {
+                cas, admin,
+                serviceAccountKeyPem: pulumi.secret(serviceAccountKey.privateKeyPem),
+                serviceAccountPublicKeyPem: serviceAccountKey.publicKeyPem,
+            };
         }
 
         this.root = root;

@@ -4,6 +4,7 @@ import { BackendRelease, BackendReleaseArgs } from "./backend-release";
 import type { KeyPair } from "./mtls";
 import { AGENT_NAMESPACE, AGENT_RELEASE, OtelConfig } from "./render/collector/otel";
 import { kafkaClientSecret } from "./kafka";
+import { agentNamespaceLabels, NamespaceRole } from "./render/collector/agent-security";
 import { agentServiceSpec, RenderedCollector } from "./render/collector/releases";
 
 export interface OtelAgentArgs extends BackendReleaseArgs {
@@ -19,8 +20,10 @@ export interface OtelAgentArgs extends BackendReleaseArgs {
 
 /**
  * The node agents (`opentelemetry-collector` chart as a DaemonSet) in their own namespace, which allows the host
- * paths they read (pod logs, host metrics); the backends' namespace stays at the baseline pod security level.
- * Adds the agents' Service: node-local for in-cluster clients, and a LoadBalancer when ingress CIDRs are set.
+ * paths they read (pod logs, host /proc): it enforces `privileged` (baseline forbids every hostPath) and warns and
+ * audits at `restricted`; the backends' namespace enforces restricted. Adds the agents' Service (node-local for
+ * in-cluster clients, a LoadBalancer when ingress CIDRs are set) and the Role in the backends' namespace through
+ * which the agents discover the stack's pods to scrape.
  */
 export class OtelAgent extends BackendRelease {
     /** The collector config the agents run (validated). */
@@ -32,16 +35,31 @@ export class OtelAgent extends BackendRelease {
         const plan = args.plan;
         this.config = plan.config;
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: AGENT_NAMESPACE, labels: { "pod-security.kubernetes.io/enforce": "privileged" } },
+            metadata: { name: AGENT_NAMESPACE, labels: agentNamespaceLabels() },
         }, { parent: this });
         const secret = this.createTlsSecret(name, AGENT_RELEASE, args, { "client.crt": args.clientTls.certPem, "client.key": args.clientTls.keyPem }, [namespace]);
         const kafkaSecret = args.kafkaClientSecretData
             && kafkaClientSecret(`${name}-kafka-client`, AGENT_NAMESPACE, args.kafkaClientSecretData, { parent: this, dependsOn: [namespace] });
-        this.install(name, plan, plan.values, kafkaSecret ? [secret, kafkaSecret] : [secret]);
+        const access = plan.namespaceRole ? this.scrapeAccess(name, plan.namespaceRole) : [];
+        this.install(name, plan, plan.values, [secret, ...(kafkaSecret ? [kafkaSecret] : []), ...access]);
         this.service = new k8s.core.v1.Service(`${name}-service`, {
             metadata: { name: AGENT_RELEASE, namespace: AGENT_NAMESPACE },
             spec: agentServiceSpec(plan.podSelector, args.ingressCidrs),
         }, { parent: this, dependsOn: [namespace] });
+    }
+
+    /** The Role (in its own namespace) and its binding to the agents' ServiceAccount, which the chart creates. */
+    private scrapeAccess(name: string, role: NamespaceRole): pulumi.Resource[] {
+        const r = new k8s.rbac.v1.Role(`${name}-scrape-role`, {
+            metadata: { name: role.name, namespace: role.namespace },
+            rules: role.rules.map(x => ({ ...x })),
+        }, { parent: this });
+        const binding = new k8s.rbac.v1.RoleBinding(`${name}-scrape-binding`, {
+            metadata: { name: role.name, namespace: role.namespace },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: r.metadata.name },
+            subjects: [{ kind: "ServiceAccount", name: AGENT_RELEASE, namespace: AGENT_NAMESPACE }],
+        }, { parent: this });
+        return [r, binding];
     }
 
     protected override get namespace(): string {

@@ -47,7 +47,9 @@ export function backendBase(config: StackConfig): BackendBase {
 /** Renders the stack once. Throws a `ConfigError` when the k3s host cannot hold the releases' requests. */
 export function planStack(config: StackConfig): StackPlan {
     const base = backendBase(config);
-    const input = placeholderInput(base, config.oidcProvider !== undefined);
+    // IRSA in every environment: each storing backend has its own role (the existing cluster's OIDC provider, or the
+    // k3s host's published service-account issuer), so the planned values hold a role placeholder everywhere.
+    const input = placeholderInput(base, true);
     const backends = {
         alertmanager: renderAlertmanager(input),
         mimir: renderStoringBackend("mimir", input),

@@ -1,6 +1,6 @@
 // Pulumi mocks for the offline engine: answer every registration with plausible, deterministic provider
 // outputs, and fail loudly on any invoke nobody taught them, so a new data source cannot slip through.
-import { createHash } from "crypto";
+import { createHash, createPublicKey } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 export const ACCOUNT_ID = "123456789012";
@@ -19,6 +19,17 @@ export interface Registration {
 
 function digest(text: string, length: number): string {
     return createHash("sha256").update(text).digest("hex").slice(0, length);
+}
+
+/**
+ * A well-formed RSA public key (PEM SubjectPublicKeyInfo) derived from `seed`: a deterministic 2048-bit modulus with
+ * e = 65537, so what is computed from a public key (the k3s issuer's JWKS) renders, reproducibly. Not a key pair.
+ */
+export function fakeRsaPublicKeyPem(seed: string): string {
+    const modulus = Buffer.concat(Array.from({ length: 8 }, (_, i) => createHash("sha256").update(`${seed}/${i}`).digest()));
+    modulus[0] |= 0x80;
+    modulus[255] |= 0x01;
+    return createPublicKey({ key: { kty: "RSA", n: modulus.toString("base64url"), e: "AQAB" }, format: "jwk" }).export({ type: "spki", format: "pem" }).toString();
 }
 
 /** A PEM block that looks like the real thing, so a leak of a (mock) private key is caught by PEM scans. */
@@ -51,6 +62,10 @@ function resourceOutputs(type: string, name: string, inputs: Record<string, unkn
             const n = parseInt(h.slice(0, 2), 16) % 250 + 2;
             return { id: `eipalloc-${h}`, state: { ...state, allocationId: `eipalloc-${h}`, publicIp: `203.0.113.${n}` } };
         }
+        case "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
+            const url = String(inputs.url).replace(/^https:\/\//, "");
+            return { id: `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${url}`, state: { ...state, arn: `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${url}` } };
+        }
         case "aws:ec2/instance:Instance":
             return { id: `i-${h}`, state: { ...state, arn: arn("ec2", `instance/i-${h}`), privateIp: "10.20.0.10" } };
         case "aws:ebs/volume:Volume":
@@ -76,7 +91,7 @@ function resourceOutputs(type: string, name: string, inputs: Record<string, unkn
                     ...state,
                     privateKeyPem: fakePem(inputs.algorithm === "RSA" ? "RSA PRIVATE KEY" : "EC PRIVATE KEY", name),
                     privateKeyPemPkcs8: fakePem("PRIVATE KEY", name),
-                    publicKeyPem: fakePem("PUBLIC KEY", name),
+                    publicKeyPem: inputs.algorithm === "RSA" ? fakeRsaPublicKeyPem(name) : fakePem("PUBLIC KEY", name),
                 },
             };
         case "tls:index/certRequest:CertRequest":

@@ -87,7 +87,8 @@ export function readStackFiles(projectDir: string, stack: string): StackFiles {
     for (const [rawKey, value] of Object.entries(stackDoc.config ?? {})) {
         const key = qualify(rawKey);
         if (value !== null && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
-            const placeholder = `offline-secret-placeholder-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
+            // An https URL: URL-valued secrets (webhooks) are validated as such, and a placeholder must pass.
+            const placeholder = `https://offline-secret-placeholder.invalid/${key.replace(/[^A-Za-z0-9]/g, "-")}`;
             config[key] = placeholder;
             secretKeys.push(key);
             secretPlaceholders.push(placeholder);

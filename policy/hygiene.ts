@@ -1,6 +1,8 @@
 // Hygiene: charts pinned to an exact version, no deprecated chart or component, no plaintext secret in values.
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { at, HELM_RELEASE, isObject, jsonValue, release, settings, Values, walk } from "./common";
+import { podFields, subjectOf } from "./kube";
+import { plaintextCredentials } from "./secrets";
 
 const EXACT_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
@@ -43,23 +45,14 @@ export const noDeprecated: ResourceValidationPolicy = {
     },
 };
 
-/** Keys that hold a credential. */
-const CREDENTIAL_KEY = /(password|passwd|secret|token|api[-_]?key|apikey|credentials?|private[-_]?key|routing[-_]?key|webhook[-_]?url)$/i;
-/** Keys that name where a credential lives rather than holding it. */
-const REFERENCE_KEY = /^(existing[-_]?secret|secret[-_]?name|secret[-_]?key|password[-_]?key|user[-_]?key|.*[-_]?file|.*[-_]?path|secretKeyRef|secretRef|.*(Key|Name))$/i;
-/** Values that reference a credential instead of holding it. */
-const REFERENCE_VALUE = /^(\$\{[^}]+\}|\$__file\{[^}]+\}|\$__env\{[^}]+\}|\[secret\]|\/.+)$/;
-
 export const noPlaintextSecret: ResourceValidationPolicy = {
     name: "hygiene-helm-no-plaintext-secret",
-    description: "No credential in plain text in any Helm value: credentials come from Secrets, mounted files or environment references.",
+    description: "No credential in plain text in any Helm value (config files inside values included): credentials come from Secrets, mounted files or environment references.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         if (args.type !== HELM_RELEASE) return;
         const r = release(args.props);
-        for (const [path, key, value] of walk(r.values)) {
-            if (typeof value !== "string" || value === "" || !CREDENTIAL_KEY.test(key) || REFERENCE_KEY.test(key)) continue;
-            if (REFERENCE_VALUE.test(value)) continue;
+        for (const path of plaintextCredentials(r.values, true)) {
             reportViolation(`release ${r.name}: ${path} holds a credential in plain text; put it in a Kubernetes Secret and reference it (existingSecret, a *_file setting, or an environment variable).`);
         }
     },
@@ -122,4 +115,35 @@ export const requiredTags: ResourceValidationPolicy = {
     },
 };
 
-export const hygienePolicies = [chartPinned, noDeprecated, noPlaintextSecret, instanceTypeAllowed, requiredTags];
+const DIGEST = /@sha256:[0-9a-f]{64}$/;
+
+/** Every image a release's values or a workload's pod spec set, with where, and whether a digest pins it. */
+function images(type: string, props: Values): Array<{ where: string; ref: string; pinned: boolean }> {
+    const out: Array<{ where: string; ref: string; pinned: boolean }> = [];
+    const subject = subjectOf(type, props);
+    if (!subject) return out;
+    for (const [path, key, v] of podFields(subject.fields)) {
+        if (key !== "image") continue;
+        if (typeof v === "string" && v !== "") out.push({ where: path, ref: v, pinned: DIGEST.test(v) });
+        if (isObject(v) && typeof v.repository === "string") {
+            const digest = String(v.digest ?? v.sha ?? "");
+            const ref = `${v.registry ? `${String(v.registry)}/` : ""}${v.repository}${v.tag ? `:${String(v.tag)}` : ""}`;
+            out.push({ where: `${path}.repository`, ref, pinned: /^(sha256:)?[0-9a-f]{64}$/.test(digest) || DIGEST.test(ref) });
+        }
+    }
+    return out;
+}
+
+export const imagePinnedByDigest: ResourceValidationPolicy = {
+    name: "hygiene-image-pinned-by-digest",
+    description: "Every image a Helm release's values or a workload set is pinned by digest, so a moved tag cannot change what runs (images the charts choose themselves are not in the values).",
+    enforcementLevel: "advisory",
+    validateResource: (args, reportViolation) => {
+        const subject = subjectOf(args.type, args.props);
+        for (const image of images(args.type, args.props).filter(i => !i.pinned)) {
+            reportViolation(`${subject!.label}: ${subject!.at(image.where)} ${image.ref} is pinned by tag, not digest; add the digest (image.digest: sha256:…, or image@sha256:…) of the tag you tested.`);
+        }
+    },
+};
+
+export const hygienePolicies = [chartPinned, noDeprecated, noPlaintextSecret, instanceTypeAllowed, requiredTags, imagePinnedByDigest];

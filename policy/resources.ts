@@ -2,6 +2,7 @@
 // autoscalers bounded.
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { at, COLLECTOR_CHART, HELM_RELEASE, isObject, memoryMiB, release, settings, Values, walk } from "./common";
+import { POD_SPEC } from "./kube";
 
 /** Subtrees of Helm values that hold no container resources (collector configs, PVC templates). */
 const NOT_CONTAINERS = new Set(["alternateConfig", "config", "volumeClaimTemplates"]);
@@ -44,17 +45,6 @@ export const helmReleaseLimits: ResourceValidationPolicy = {
             if (missing.length > 0) reportViolation(`release ${r.name}: ${path} lacks ${missing.join(", ")}; set requests and limits for CPU and memory on this container.`);
         }
     },
-};
-
-/** Where each Kubernetes workload kind keeps its pod spec. */
-const POD_SPEC: Readonly<Record<string, string>> = {
-    "kubernetes:apps/v1:Deployment": "spec.template.spec",
-    "kubernetes:apps/v1:StatefulSet": "spec.template.spec",
-    "kubernetes:apps/v1:DaemonSet": "spec.template.spec",
-    "kubernetes:apps/v1:ReplicaSet": "spec.template.spec",
-    "kubernetes:batch/v1:Job": "spec.template.spec",
-    "kubernetes:batch/v1:CronJob": "spec.jobTemplate.spec.template.spec",
-    "kubernetes:core/v1:Pod": "spec",
 };
 
 export const workloadLimits: ResourceValidationPolicy = {

@@ -11,9 +11,26 @@ function deniesPlainHttp(policy: unknown): boolean {
     return (statements ?? []).some(s => s.Effect === "Deny" && JSON.stringify(s.Condition ?? {}).includes('"aws:SecureTransport":"false"'));
 }
 
+/**
+ * Does a bucket policy publish named objects and nothing more? At least one statement grants anonymous access, and
+ * every such statement allows only s3:GetObject on objects named in full (no wildcard, no Not* element): what a
+ * bucket serving documents to the public needs (the k3s host's OIDC issuer, read by STS).
+ */
+function publishesNamedObjectsOnly(policy: unknown): boolean {
+    const doc = jsonValue(policy);
+    const statements = (isObject(doc) ? doc.Statement : undefined) as Values[] | undefined;
+    const list = (v: unknown) => (Array.isArray(v) ? v : [v]);
+    const anonymous = (s: Values) => s.Principal === "*" || (isObject(s.Principal) && list(s.Principal.AWS).includes("*")) || "NotPrincipal" in s;
+    const publicGrants = (statements ?? []).filter(s => s.Effect === "Allow" && anonymous(s));
+    return publicGrants.length > 0 && publicGrants.every(s =>
+        !("NotAction" in s) && !("NotResource" in s) && !("NotPrincipal" in s) && s.Condition === undefined
+        && list(s.Action).every(a => a === "s3:GetObject")
+        && list(s.Resource).every(r => typeof r === "string" && /^arn:aws[a-z-]*:s3:::[^/*?]+\/[^*?]+$/.test(r)));
+}
+
 export const bucketHardened: StackValidationPolicy = {
     name: "tls-s3-bucket-hardened",
-    description: "Every S3 bucket has server-side encryption, a full public access block and a policy denying requests without TLS.",
+    description: "Every S3 bucket has server-side encryption, a full public access block (a bucket publishing named objects: public ACLs blocked, and a policy whose only public grant is s3:GetObject on those objects) and a policy denying requests without TLS.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const byBucket = (type: string) => {
@@ -29,8 +46,10 @@ export const bucketHardened: StackValidationPolicy = {
             const missing: string[] = [];
             if (!sse.has(id)) missing.push("a BucketServerSideEncryptionConfiguration");
             const block = pab.get(id);
-            if (!block || !["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every(k => block[k] === true)) {
-                missing.push("a BucketPublicAccessBlock with all four settings true");
+            const blocked = (keys: string[]) => block !== undefined && keys.every(k => block[k] === true);
+            const publishing = blocked(["blockPublicAcls", "ignorePublicAcls"]) && publishesNamedObjectsOnly(policy.get(id)?.policy);
+            if (!blocked(["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) && !publishing) {
+                missing.push("a BucketPublicAccessBlock with all four settings true (or, publishing named objects, public ACLs blocked and a policy granting the public only s3:GetObject on those objects)");
             }
             if (!deniesPlainHttp(policy.get(id)?.policy)) missing.push("a BucketPolicy denying aws:SecureTransport false");
             if (missing.length > 0) reportViolation(`bucket ${b.name}: add ${missing.join(", ")}.`, b.urn);
@@ -56,12 +75,14 @@ export const volumesEncrypted: ResourceValidationPolicy = {
 
 export const imdsV2: ResourceValidationPolicy = {
     name: "tls-ec2-imdsv2-required",
-    description: "Every EC2 instance requires IMDSv2 session tokens.",
+    description: "Every EC2 instance and launch template requires IMDSv2 session tokens.",
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
-        if (args.type !== "aws:ec2/instance:Instance") return;
+        const kind = args.type === "aws:ec2/instance:Instance" ? "instance" : args.type === "aws:ec2/launchTemplate:LaunchTemplate" ? "launch template" : undefined;
+        if (!kind) return;
         const md = args.props.metadataOptions as Values | undefined;
-        if (md?.httpTokens !== "required") reportViolation(`instance ${args.name}: set metadataOptions.httpTokens: required (IMDSv2 only).`);
+        if (md?.httpEndpoint === "disabled") return; // no IMDS at all
+        if (md?.httpTokens !== "required") reportViolation(`${kind} ${args.name}: set metadataOptions.httpTokens: required (IMDSv2 only).`);
     },
 };
 

@@ -88,7 +88,7 @@ describe("backend releases (rendered stacks)", () => {
         }
     });
 
-    it("stores in the stack's buckets with no static credentials: instance role in dev, one IRSA role per backend in prod", () => {
+    it("stores in the stack's buckets with no static credentials: one IRSA role per backend, in dev (the k3s host's issuer) and prod", () => {
         for (const stack of ["dev", "prod"] as const) {
             const { values, resources } = stacks[stack];
             const text = JSON.stringify(values);
@@ -102,20 +102,16 @@ describe("backend releases (rendered stacks)", () => {
             const roles = resources.filter(r => r.type === "aws:iam/role:Role" && r.name.endsWith("-irsa"));
             for (const backend of ["loki", "tempo", "mimir"]) {
                 const annotations = values[backend].serviceAccount.annotations;
-                if (stack === "dev") {
-                    assert.deepEqual(annotations, {}, `${backend} uses the instance role`);
-                    continue;
-                }
                 assert.match(annotations["eks.amazonaws.com/role-arn"], /^arn:aws:iam::\d{12}:role\//);
-                const role = roles.find(r => r.name === `obs-prod-${backend}-irsa`)!;
+                const role = roles.find(r => r.name === `obs-${stack}-${backend}-irsa`)!;
                 const trust = JSON.parse(role.inputs.assumeRolePolicy).Statement[0];
                 assert.deepEqual(Object.values(trust.Condition.StringEquals), [`system:serviceaccount:observability:${values[backend].serviceAccount.name}`, "sts.amazonaws.com"]);
                 // The role may touch only this backend's buckets.
-                const policy = resources.find(r => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === `obs-prod-${backend}-irsa`)!;
+                const policy = resources.find(r => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === `obs-${stack}-${backend}-irsa`)!;
                 const arns: string[] = JSON.parse(policy.inputs.policy).Statement.flatMap((s: any) => [].concat(s.Resource));
                 assert.ok(arns.length > 0 && arns.every(a => a.includes(`-${backend}-`) || a.startsWith("arn:aws:kms")), `${backend}: ${arns.join(", ")}`);
             }
-            assert.equal(roles.length, stack === "dev" ? 0 : 3);
+            assert.equal(roles.length, 3);
         }
     });
 
@@ -277,10 +273,9 @@ describe("planned storing releases", () => {
     const { parseStackConfig } = require("../components/config") as typeof import("../components/config");
     const { planStack } = require("../components/plan") as typeof import("../components/plan");
     const { fillPlaceholders, renderStoringBackend } = require("../components/render/backends/index") as typeof import("../components/render/backends/index");
-    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
     const prod = parseStackConfig("prod", {
         values: { oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE", domain: "obs.example.com" },
-        secrets: { kubeconfig: pulumi.secret("k"), pagerdutyRoutingKey: pulumi.secret("p") },
+        secrets: { kubeconfig: "k", pagerdutyRoutingKey: "p" },
         awsRegion: "eu-west-1",
     });
     const names: Record<string, string> = { "loki-chunks": "b-chunks", "loki-ruler": "b-ruler", "tempo-traces": "b-traces", "mimir-blocks": "b-blocks", "mimir-alertmanager": "b-am" };
@@ -303,5 +298,109 @@ describe("planned storing releases", () => {
         const { "loki-ruler": _ruler, ...withoutRuler } = names;
         assert.throws(() => fillPlaceholders(plan.backends.loki.values, "loki", withoutRuler, "arn:aws:iam::123456789012:role/loki"), /placeholder <loki-ruler>/);
         assert.throws(() => fillPlaceholders(plan.backends.loki.values, "loki", names), /placeholder <role:loki>/);
+    });
+});
+
+describe("Pod Security restricted and service accounts: the value paths the pinned charts read", () => {
+    const { evaluatePod } = require("../offline/pod-security") as typeof import("../offline/pod-security");
+    const values: Record<string, Record<string, Values>> = {};
+    const charts: Record<string, Record<string, string>> = {};
+    before(async () => {
+        for (const stack of ["dev", "prod"]) {
+            const { outDir } = await renderedStack(stack);
+            const releases: { name: string; chart: string; values: string }[] = JSON.parse(fs.readFileSync(path.join(outDir, "helm/releases.json"), "utf8"));
+            const mine = releases.filter(r => !r.name.startsWith("otel-"));
+            values[stack] = Object.fromEntries(mine.map(r => [r.name, YAML.parse(fs.readFileSync(path.join(outDir, "helm", r.values), "utf8"))]));
+            charts[stack] = Object.fromEntries(mine.map(r => [r.name, r.chart]));
+        }
+    });
+
+    // Learned from `helm template` of each pinned chart (docs/architecture.md, "Pod Security"): per pod template, the
+    // value of its pod securityContext and those of its containers; values that must hold (components whose
+    // containers have no settable context off, tokens not mounted, no RBAC). Mimir and Tempo-distributed merge or
+    // coalesce a component's own context over these: the values set none (checked below).
+    const MIMIR = ["distributor", "ingester", "querier", "query_frontend", "query_scheduler", "store_gateway", "compactor", "ruler"];
+    const CHARTS_READ: Record<string, { pods: [string, string[]][]; must: Record<string, unknown> }> = {
+        alertmanager: {
+            pods: [["podSecurityContext", ["securityContext"]]],
+            must: { "configmapReload.enabled": false, automountServiceAccountToken: false },
+        },
+        grafana: {
+            pods: [["securityContext", ["containerSecurityContext"]]],
+            must: {
+                "initChownData.enabled": false, "imageRenderer.enabled": false, "testFramework.enabled": false,
+                ...Object.fromEntries(["dashboards", "datasources", "alerts", "notifiers", "plugins"].map(s => [`sidecar.${s}.enabled`, false])),
+                automountServiceAccountToken: false, "serviceAccount.automountServiceAccountToken": false, "rbac.create": false,
+            },
+        },
+        loki: {
+            pods: [["loki.podSecurityContext", ["loki.containerSecurityContext"]], ["memcached.podSecurityContext", ["memcached.containerSecurityContext", "memcachedExporter.containerSecurityContext"]]],
+            must: {
+                "gateway.enabled": false, "lokiCanary.enabled": false, "test.enabled": false, "minio.enabled": false, "sidecar.rules.enabled": false, "rollout_operator.enabled": false,
+                "serviceAccount.automountServiceAccountToken": false, "defaults.automountServiceAccountToken": false, "rbac.namespaced": true,
+            },
+        },
+        "mimir-distributed": {
+            pods: [["rbac.podSecurityContext", [...MIMIR.map(c => `${c}.containerSecurityContext`), "memcached.containerSecurityContext", "memcachedExporter.containerSecurityContext"]]],
+            must: {
+                ...Object.fromEntries(["minio", "rollout_operator", "gateway", "kafka", "alertmanager", "overrides_exporter", "continuous_test"].map(c => [`${c}.enabled`, false])),
+                "serviceAccount.create": false, "extraObjects.0.kind": "ServiceAccount", "extraObjects.0.automountServiceAccountToken": false,
+            },
+        },
+        tempo: {
+            pods: [["securityContext", ["tempo.securityContext"]]],
+            must: { "tempoQuery.enabled": false, "serviceAccount.automountServiceAccountToken": false },
+        },
+        "tempo-distributed": {
+            pods: [["tempo.podSecurityContext", ["tempo.securityContext"]]],
+            must: { "minio.enabled": false, "gateway.enabled": false, "serviceAccount.automountServiceAccountToken": false },
+        },
+    };
+
+    /** Every key of a values tree that holds a security context, as a dotted path. */
+    const contextPaths = (v: unknown, at = ""): string[] => (v === null || typeof v !== "object" ? [] : Object.entries(v).flatMap(([k, x]) =>
+        /securityContext$/i.test(k) ? [`${at}${k}`] : contextPaths(x, `${at}${k}.`)));
+
+    it("every pod of the five releases meets restricted with the contexts its chart reads, and no other context is set", () => {
+        for (const stack of ["dev", "prod"] as const) {
+            for (const [release, v] of Object.entries(values[stack])) {
+                const read = CHARTS_READ[charts[stack][release]];
+                assert.ok(read, `${stack} ${release}: a chart with a table entry`);
+                for (const [pod, containers] of read.pods) {
+                    const spec = { securityContext: get(v, pod), containers: containers.map(c => ({ name: c, securityContext: get(v, c) })) };
+                    assert.ok(spec.securityContext && containers.every(c => get(v, c)), `${stack} ${release}: ${pod} and ${containers.join(", ")} are set`);
+                    assert.deepEqual(evaluatePod(spec).map(x => `${x.container ?? pod}: ${x.field} ${x.message}`), [], `${stack} ${release}`);
+                    assert.ok(spec.securityContext.runAsUser > 0 && spec.securityContext.fsGroup > 0, `${stack} ${release}: ${pod} names its user and fsGroup`);
+                }
+                const allowed = read.pods.flatMap(([pod, cs]) => [pod, ...cs]);
+                assert.deepEqual(contextPaths(v).filter(p => !allowed.includes(p)), [], `${stack} ${release}: no other context overrides these`);
+            }
+        }
+    });
+
+    it("no token where nothing calls the Kubernetes API, no RBAC, the components without a settable context off", () => {
+        for (const stack of ["dev", "prod"] as const) {
+            for (const [release, v] of Object.entries(values[stack])) {
+                const { must } = CHARTS_READ[charts[stack][release]];
+                for (const [p, want] of Object.entries(must)) assert.equal(get(v, p), want, `${stack} ${release}: ${p}`);
+            }
+            // Mimir's own ServiceAccount is the one its pods use, and carries the IRSA annotation in prod.
+            const mimir = values[stack].mimir;
+            assert.deepEqual(mimir.extraObjects[0].metadata.name, mimir.serviceAccount.name);
+            assert.deepEqual(mimir.extraObjects[0].metadata.annotations, mimir.serviceAccount.annotations);
+        }
+    });
+});
+
+describe("Mimir's OTLP translation", () => {
+    it("matches what the rules and dashboards query: unit suffixes on, the label vocabulary's attributes promoted", async () => {
+        const { PROMOTED_RESOURCE_ATTRIBUTES } = require("../components/render/rules/labels") as typeof import("../components/render/rules/labels");
+        for (const stack of ["dev", "prod"]) {
+            const { outDir } = await renderedStack(stack);
+            const values = YAML.parse(fs.readFileSync(path.join(outDir, "helm/mimir.values.yaml"), "utf8"));
+            const limits = values.mimir.structuredConfig.limits;
+            assert.equal(limits.otel_metric_suffixes_enabled, true, stack);
+            assert.deepEqual(limits.promote_otel_resource_attributes.split(","), [...PROMOTED_RESOURCE_ATTRIBUTES], stack);
+        }
     });
 });

@@ -5,6 +5,7 @@ import { parseStackConfig, StackConfig } from "../components/config";
 import type { ObservabilityHost } from "../components/host";
 import type { MutualTls } from "../components/mtls";
 import { EngineResult, RenderedResource, runProgram, SECRET_MASK } from "../offline/engine";
+import { fakeRsaPublicKeyPem } from "../offline/mocks";
 
 const KMS = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const REPLICA_KMS = KMS.replace("eu-west-1", "eu-central-1");
@@ -141,6 +142,8 @@ describe("MutualTls", () => {
             assert.equal(await pulumi.isSecret(kp.certPem), false);
         }
         assert.equal(await pulumi.isSecret(pki.k3s!.serviceAccountKeyPem), true);
+        // Its public half is published (the issuer's JWKS), so it is no secret.
+        assert.equal(await pulumi.isSecret(pki.k3s!.serviceAccountPublicKeyPem), false);
     });
 });
 
@@ -153,10 +156,11 @@ describe("ObservabilityHost", () => {
             const pki = new MutualTls("t-pki", { certificates: cfg.certificates, k3s: true });
             return new ObservabilityHost("t-host", {
                 host: cfg.host, region: cfg.region, stack: "dev", ingressCidrs: cfg.ingressCidrs, adminCidrs: cfg.adminCidrs,
-                domain: cfg.domain, kmsKeyArn: cfg.buckets.kmsKeyArn, bucketAccessPolicyJson: '{"Version":"2012-10-17","Statement":[]}', pki: pki.k3s!,
+                domain: cfg.domain, kmsKeyArn: cfg.buckets.kmsKeyArn, pki: pki.k3s!,
             });
         });
     }
+    const hostRoleName = async (h: ObservabilityHost) => value(h.roleName);
 
     it("opens 6443 only to admin CIDRs and the public ports only to ingress CIDRs", async () => {
         const { result } = await host({ adminCidrs: '["198.51.100.10/32","2001:db8::/48"]', ingressCidrs: '["0.0.0.0/0"]' });
@@ -172,6 +176,8 @@ describe("ObservabilityHost", () => {
         const { result, built } = await host({ adminCidrs: '["198.51.100.10/32"]', kmsKeyArn: KMS });
         const instance = one(result, "ec2/instance:Instance", "t-host-instance").inputs;
         assert.equal((instance.metadataOptions as Record<string, unknown>).httpTokens, "required");
+        // One hop: IMDS answers the host only; a pod (one network hop further) cannot get the instance role.
+        assert.equal((instance.metadataOptions as Record<string, unknown>).httpPutResponseHopLimit, 1);
         assert.equal(instance.keyName, undefined);
         assert.deepEqual(instance.rootBlockDevice, { deleteOnTermination: true, encrypted: true, kmsKeyId: KMS, volumeSize: 30, volumeType: "gp3" });
         assert.equal(instance.userDataReplaceOnChange, true);
@@ -197,5 +203,84 @@ describe("ObservabilityHost", () => {
         assert.equal(gate.inputs.url, `https://${await value(h.publicIp)}:6443/readyz`);
         assert.equal(gate.inputs.timeoutSeconds, 1200);
         assert.equal(one(result, "providers:kubernetes", "t-host-k8s").inputs.kubeconfig, SECRET_MASK);
+    });
+
+    it("gives the instance role only what the host needs: SSM core and its CA keys until k3s is ready; no S3, no wildcard action", async () => {
+        const { result, built } = await host({ adminCidrs: '["198.51.100.10/32"]', kmsKeyArn: KMS });
+        const h = built as ObservabilityHost;
+        const role = await hostRoleName(h);
+        assert.deepEqual(ofType(result, "RolePolicyAttachment").filter(a => a.inputs.role === role).map(a => a.inputs.policyArn),
+            ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
+        const inline = ofType(result, "iam/rolePolicy:RolePolicy").filter(p => p.inputs.role === role);
+        assert.deepEqual(inline.map(p => p.name).sort(), ["t-host-ca-keys", "t-host-ca-keys-sealed"]);
+        const statements = inline.flatMap(p => JSON.parse(p.inputs.policy as string).Statement as Record<string, any>[]);
+        const actions = statements.flatMap(st => [].concat(st.Action) as string[]);
+        assert.ok(!actions.some(a => a.startsWith("s3:")), `no S3 action: ${actions.join(", ")}`);
+        assert.ok(!actions.some(a => a.includes("*")), `no wildcard action: ${actions.join(", ")}`);
+        assert.ok(!statements.some(st => [].concat(st.Resource).includes("*" as never)), "no statement on every resource");
+
+        const params = ofType(result, "ssm/parameter:Parameter").map(p => `arn:aws:ssm:eu-west-1:123456789012:parameter${p.inputs.name as string}`);
+        const read = JSON.parse(one(result, "RolePolicy", "t-host-ca-keys").inputs.policy as string).Statement;
+        assert.deepEqual(read[0], { Sid: "ReadCaKeys", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: params });
+        assert.deepEqual(read[1].Condition, { StringEquals: { "kms:ViaService": "ssm.eu-west-1.amazonaws.com" } });
+
+        // The seal: this instance may read no CA key by any SSM action once k3s is ready (whatever the managed policy allows).
+        const instanceArn = one(result, "ec2/instance:Instance", "t-host-instance");
+        const seal = JSON.parse(one(result, "RolePolicy", "t-host-ca-keys-sealed").inputs.policy as string).Statement;
+        assert.equal(seal.length, 1);
+        assert.equal(seal[0].Effect, "Deny");
+        assert.deepEqual(seal[0].Action, ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"]);
+        const path = "arn:aws:ssm:eu-west-1:123456789012:parameter/observability-stack/dev/k3s";
+        assert.deepEqual(seal[0].Resource, [...params, path, `${path}/*`]);
+        assert.deepEqual(seal[0].Condition, { ArnEqualsIfExists: { "ec2:SourceInstanceARN": `arn:aws:ec2:eu-west-1:123456789012:instance/${instanceArn.id}` } });
+    });
+
+    it("publishes the service-account issuer: two public documents of the SA key, an IAM OIDC provider for STS, k3s signing as it", async () => {
+        const { result, built } = await host({ adminCidrs: '["198.51.100.10/32"]' });
+        const h = built as ObservabilityHost;
+        const { publicJwk, K3S_DEFAULT_ISSUER } = await import("../components/render/web-identity");
+        const bucket = await value(h.issuer.bucketName);
+        const issuer = `https://${bucket}.s3.eu-west-1.amazonaws.com`;
+        assert.equal(await value(h.issuer.issuerUrl), issuer);
+        const ofBucket = (type: string) => one(result, type, "t-host-oidc-bucket").inputs;
+
+        // Public: exactly the two documents, read-only; ACLs disabled and public ACLs blocked; TLS only.
+        const policy = JSON.parse(ofBucket("BucketPolicy").policy as string).Statement as Record<string, any>[];
+        const allows = policy.filter(st => st.Effect === "Allow");
+        assert.deepEqual(allows, [{
+            Sid: "PublicOidcDocuments", Effect: "Allow", Principal: "*", Action: "s3:GetObject",
+            Resource: [`arn:aws:s3:::${bucket}/.well-known/openid-configuration`, `arn:aws:s3:::${bucket}/openid/v1/jwks`],
+        }]);
+        assert.ok(policy.some(st => st.Effect === "Deny" && st.Condition?.Bool?.["aws:SecureTransport"] === "false"));
+        const pab = ofBucket("BucketPublicAccessBlock");
+        assert.deepEqual([pab.blockPublicAcls, pab.ignorePublicAcls, pab.blockPublicPolicy, pab.restrictPublicBuckets], [true, true, false, false]);
+        assert.deepEqual(ofBucket("BucketOwnershipControls").rule, { objectOwnership: "BucketOwnerEnforced" });
+        assert.deepEqual(ofBucket("BucketServerSideEncryptionConfiguration").rules, [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+
+        // The documents: kube-apiserver's discovery document for this issuer, and the JWKS of the SA signing key.
+        const objects = ofType(result, "BucketObjectv2");
+        assert.deepEqual(objects.map(o => [o.inputs.bucket, o.inputs.key, o.inputs.contentType]).sort(),
+            [[bucket, ".well-known/openid-configuration", "application/json"], [bucket, "openid/v1/jwks", "application/json"]]);
+        const content = (key: string) => JSON.parse(objects.find(o => o.inputs.key === key)!.inputs.content as string);
+        assert.deepEqual(content(".well-known/openid-configuration"), {
+            issuer, jwks_uri: `${issuer}/openid/v1/jwks`, response_types_supported: ["id_token"], subject_types_supported: ["public"],
+            id_token_signing_alg_values_supported: ["RS256"],
+        });
+        // The SA key's public PEM as the (mock) tls provider returned it: a well-formed RSA key.
+        assert.equal(one(result, "tls:index/privateKey:PrivateKey", "t-pki-k3s-service-account-key").inputs.algorithm, "RSA");
+        const jwk = publicJwk(fakeRsaPublicKeyPem("t-pki-k3s-service-account-key"));
+        assert.deepEqual(content("openid/v1/jwks"), { keys: [jwk] });
+        assert.match(jwk.kid, /^[A-Za-z0-9_-]{43}$/);
+
+        // IAM trusts the issuer for STS; no thumbprint (IAM verifies an S3-hosted issuer against its trusted CAs).
+        const provider = one(result, "OpenIdConnectProvider", "t-host-oidc-provider").inputs;
+        assert.deepEqual([provider.url, provider.clientIdLists, provider.thumbprintLists], [issuer, ["sts.amazonaws.com"], undefined]);
+        assert.deepEqual(await value(h.oidcProvider), { arn: `arn:aws:iam::123456789012:oidc-provider/${bucket}.s3.eu-west-1.amazonaws.com`, issuerHostPath: `${bucket}.s3.eu-west-1.amazonaws.com` });
+
+        // k3s signs with the published issuer and still accepts its own.
+        const userData = one(result, "ec2/instance:Instance", "t-host-instance").inputs.userData as string;
+        assert.ok(userData.includes(`service-account-issuer=${issuer}`));
+        assert.ok(userData.includes(`service-account-issuer=${K3S_DEFAULT_ISSUER}`));
+        assert.ok(userData.includes(`service-account-jwks-uri=${issuer}/openid/v1/jwks`));
     });
 });

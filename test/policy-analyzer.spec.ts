@@ -3,19 +3,20 @@
 // holds the in-process harness (render report, `npm run policy`, the mutation tests) to the server's verdicts.
 import { strict as assert } from "assert";
 import { ChildProcess, spawn } from "child_process";
-import * as fs from "fs";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as pb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { AnalyzedResource, PackConfig, renderedResources, runPolicies } from "../policy/harness";
+import { AnalyzedResource, PackConfig, runPolicies } from "../policy/harness";
 import { policies } from "../policy/policies";
-import { renderedStack } from "./helpers/rendered";
+import { stackResources } from "./helpers/least-privilege";
 
 const POLICY_DIR = path.join(__dirname, "..", "policy");
 const LEVEL: Record<number, string> = { [pb.EnforcementLevel.ADVISORY]: "advisory", [pb.EnforcementLevel.MANDATORY]: "mandatory", [pb.EnforcementLevel.DISABLED]: "disabled", [pb.EnforcementLevel.REMEDIATE]: "remediate" };
+
+const DIGEST = "hygiene-image-pinned-by-digest";
 
 /** A diagnostic as comparable text: policy, level, and the message without the server's description prefix. */
 type Finding = { policy: string; level: string; message: string; urn: string };
@@ -65,10 +66,7 @@ describe("CrossGuard pack over gRPC (the real analyzer server)", function () {
     const sorted = (found: Finding[]) => [...found].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
     before(async () => {
-        for (const stack of ["dev", "prod"]) {
-            const { outDir } = await renderedStack(stack);
-            stacks[stack] = renderedResources(JSON.parse(fs.readFileSync(path.join(outDir, "resources.json"), "utf8")), stack);
-        }
+        for (const stack of ["dev", "prod"]) stacks[stack] = await stackResources(stack);
         server = spawn(process.execPath, ["--import", "tsx", "index.ts"], { cwd: POLICY_DIR, stdio: ["ignore", "pipe", "pipe"] });
         let stderr = "";
         server.stderr!.on("data", d => { stderr += String(d); });
@@ -95,8 +93,12 @@ describe("CrossGuard pack over gRPC (the real analyzer server)", function () {
         assert.deepEqual((retention.getConfigschema()!.getProperties()!.toJavaScript().logs as { default: unknown }).default, { minDays: 1, maxDays: 730 });
     });
 
-    it("finds nothing in either stack, and exactly what the harness finds in a mutated one", async () => {
-        for (const stack of ["dev", "prod"]) assert.deepEqual(await analyzeAll(stacks[stack]), [], stack);
+    it("finds in either stack only the images pinned by tag, and exactly what the harness finds in a mutated one", async () => {
+        for (const stack of ["dev", "prod"]) {
+            const found = sorted(await analyzeAll(stacks[stack]));
+            assert.deepEqual(found.filter(f => f.policy !== DIGEST), [], stack);
+            assert.deepEqual(found, sorted(await harness(stacks[stack])), stack);
+        }
 
         // Mutations across resource and stack policies, including one inside the tempo chart's YAML config string.
         const rs = structuredClone(stacks.dev);
@@ -112,13 +114,24 @@ describe("CrossGuard pack over gRPC (the real analyzer server)", function () {
         props(r => r.type === "aws:ec2/instance:Instance").instanceType = "p4d.24xlarge";
         const aws = rs.find(r => r.provider?.type === "pulumi:providers:aws")!.provider!.props;
         aws.defaultTags = JSON.stringify({ tags: { "managed-by": "pulumi" } }); // team and cost-center gone, for every AWS resource
+        // Least privilege and secrets, resource and stack policies (the Secret rule needs the render's masks).
+        props(r => r.type === "aws:ec2/instance:Instance").metadataOptions.httpPutResponseHopLimit = 2;
+        const agent = release("otel-agent").values;
+        agent.extraVolumes.push({ name: "hostfs", hostPath: { path: "/" } });
+        agent.extraVolumeMounts.push({ name: "hostfs", mountPath: "/hostfs", readOnly: true });
+        for (const p of rs.filter(r => r.type.endsWith(":NetworkPolicy") && (r.props as Record<string, any>).metadata.namespace === "observability-agents")) (p.props as Record<string, any>).spec.egress = [{}];
+        delete release("loki").values.defaults.automountServiceAccountToken;
+        props(r => r.type === "kubernetes:core/v1:Secret" && (r.props as Record<string, any>).metadata.name === "grafana-admin").stringData = { "admin-password": "hunter2hunter2" };
 
         const got = sorted(await analyzeAll(rs));
         assert.deepEqual(new Set(got.map(f => f.policy)), new Set([
             "tls-ebs-encrypted", "tls-s3-bucket-hardened", "retention-loki-compactor-enabled", "retention-s3-expiry-matches-retention",
             "tls-collector-configs-verified", "resources-helm-release-limits", "hygiene-aws-instance-type-allowed", "hygiene-aws-required-tags",
+            DIGEST, "privilege-ec2-imds-hop-limit", "privilege-host-paths-allowlisted", "privilege-namespace-default-deny",
+            "privilege-service-account-token-needs-rbac", "hygiene-secret-values-are-secret-outputs",
         ]));
-        assert.deepEqual(got.filter(f => f.level !== (f.policy.startsWith("hygiene-") ? "advisory" : "mandatory") || !f.urn.startsWith("urn:pulumi:dev::")), []);
+        const level = new Map(policies.map(p => [p.name, p.enforcementLevel]));
+        assert.deepEqual(got.filter(f => f.level !== level.get(f.policy) || !f.urn.startsWith("urn:pulumi:dev::")), []);
         assert.deepEqual(got, sorted(await harness(rs)));
     });
 
@@ -126,6 +139,8 @@ describe("CrossGuard pack over gRPC (the real analyzer server)", function () {
         const config: PackConfig = {
             "retention-s3-expiry-matches-retention": { enforcementLevel: "advisory", marginDays: 3 },
             "tls-ebs-encrypted": { enforcementLevel: "disabled" },
+            // An object-valued setting: no namespace may enforce less than restricted.
+            "privilege-namespace-pod-security": { enforcementLevel: "mandatory", exceptions: {} },
         };
         const req = new pb.ConfigureAnalyzerRequest();
         for (const [name, { enforcementLevel, ...settings }] of Object.entries(config)) {
@@ -137,7 +152,9 @@ describe("CrossGuard pack over gRPC (the real analyzer server)", function () {
             const rs = structuredClone(stacks.dev);
             (rs.find(r => r.type === "aws:ebs/volume:Volume")!.props as Record<string, unknown>).encrypted = false; // disabled: not reported
             const got = sorted(await analyzeAll(rs));
-            assert.deepEqual(got.map(f => [f.policy, f.level]), Array(3).fill(["retention-s3-expiry-matches-retention", "advisory"]));
+            assert.deepEqual(got.filter(f => f.policy !== DIGEST).map(f => [f.policy, f.level]).sort(), [
+                ["privilege-namespace-pod-security", "mandatory"], ...Array(3).fill(["retention-s3-expiry-matches-retention", "advisory"]),
+            ]);
             assert.deepEqual(got, sorted(await harness(rs, config)));
         } finally {
             await unary(client.configure, new pb.ConfigureAnalyzerRequest());

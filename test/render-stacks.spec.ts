@@ -40,8 +40,10 @@ describe("offline render of both stacks", () => {
         const r = rendered.dev.resources;
         const of = (t: string) => r.filter(x => x.type === t);
         assert.equal(of("aws:ec2/instance:Instance").length, 1);
-        const buckets = of("aws:s3/bucket:Bucket");
+        // The five telemetry buckets (the sixth serves the k3s service-account issuer: test/web-identity.spec.ts).
+        const buckets = of("aws:s3/bucket:Bucket").filter(b => b.name.startsWith("obs-dev-s3-"));
         assert.equal(buckets.length, 5);
+        assert.deepEqual(of("aws:s3/bucket:Bucket").map(b => b.name).filter(n => !n.startsWith("obs-dev-s3-")), ["obs-dev-host-oidc-bucket"]);
         // Every bucket has each of its guards (matched through the bucket id the children reference).
         for (const guard of ["BucketServerSideEncryptionConfiguration", "BucketVersioning", "BucketPublicAccessBlock", "BucketPolicy", "BucketLifecycleConfiguration"]) {
             const children = r.filter(x => x.type.endsWith(`:${guard}`));
@@ -58,7 +60,7 @@ describe("offline render of both stacks", () => {
         const roots = r.filter(x => x.parent === null);
         assert.deepEqual(roots.map(x => x.name).sort(), [
             "obs-dev-alertmanager", "obs-dev-aws", "obs-dev-dashboards", "obs-dev-grafana", "obs-dev-grafana-endpoint", "obs-dev-host", "obs-dev-loki", "obs-dev-mimir",
-            "obs-dev-namespace", "obs-dev-otel-agent", "obs-dev-otel-gateway", "obs-dev-pki", "obs-dev-rules", "obs-dev-s3", "obs-dev-tempo",
+            "obs-dev-namespace", "obs-dev-network", "obs-dev-otel-agent", "obs-dev-otel-gateway", "obs-dev-pki", "obs-dev-rules", "obs-dev-s3", "obs-dev-tempo",
         ]);
         assert.ok(r.every(x => x.parent === null || r.some(p => p.urn === x.parent && p !== x)), "every parent is another rendered resource");
     });
@@ -102,7 +104,7 @@ describe("offline render of both stacks", () => {
                 const pem = fakePem(k.inputs.algorithm === "RSA" ? "RSA PRIVATE KEY" : "EC PRIVATE KEY", k.name);
                 assert.ok(secretValues.includes(pem), `${k.name} never passed as a secret`);
             }
-            assert.ok(secretValues.some(v => v.startsWith("offline-secret-placeholder-")) === (stack === "prod"));
+            assert.ok(secretValues.some(v => v.startsWith("https://offline-secret-placeholder.invalid/")) === (stack === "prod"));
             for (const file of files) {
                 const text = fs.readFileSync(file, "utf8");
                 assert.doesNotMatch(text, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, file);

@@ -3,6 +3,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { CapacityReport } from "../render/capacity";
 import { formatCapacity, REQUIRED_HEADROOM } from "../render/capacity";
+import { isRegionTypo } from "./namespaces";
 import { ConfigProblem, ConfigReader } from "./reader";
 import {
     ARCHITECTURES, CLUSTER_KINDS, ClusterKind, DEFAULTS, Environment, ENVIRONMENT_DEFAULTS, ENVIRONMENTS, HostConfig, OidcProvider, PROJECT,
@@ -38,7 +39,9 @@ export function parseCluster(r: ConfigReader, stack: string): ClusterSettings {
     }
 
     const awsRegion = r.raw.awsRegion;
-    if (awsRegion === undefined) r.add("aws:region", undefined, "required", "an AWS region such as eu-west-1");
+    // A near miss (`aws:regoin`) is reported with its "did you mean aws:region" instead.
+    const nearMiss = Object.keys(r.raw.otherKeys ?? {}).some(isRegionTypo);
+    if (awsRegion === undefined) { if (!nearMiss) r.add("aws:region", undefined, "required", "an AWS region such as eu-west-1"); }
     else if (!REGION_RE.test(awsRegion)) r.add("aws:region", awsRegion, "not an AWS region name", "an AWS region such as eu-west-1 or us-gov-west-1");
     const region = awsRegion ?? "us-east-1";
 
@@ -97,7 +100,7 @@ function parseExistingCluster(r: ConfigReader, clusterKind: ClusterKind): { kube
     if (clusterKind === "existing" && oidcArn === undefined) {
         r.add("oidcProviderArn", undefined, "required for clusterKind existing: each backend reaches its buckets through its own IRSA role", oidcAllowed);
     } else if (clusterKind === "ec2-k3s" && oidcArn !== undefined) {
-        r.add("oidcProviderArn", oidcArn, "only read for clusterKind existing (ec2-k3s pods use the instance role)", "unset for clusterKind ec2-k3s");
+        r.add("oidcProviderArn", oidcArn, "only read for clusterKind existing (on ec2-k3s the stack registers its own issuer for the backends' roles)", "unset for clusterKind ec2-k3s");
     } else if (oidcArn !== undefined) {
         const m = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/([a-z0-9.-]+(?:\/[A-Za-z0-9._-]+)*)$/.exec(oidcArn);
         if (!m) r.add("oidcProviderArn", oidcArn, "not an IAM OIDC provider ARN", oidcAllowed);

@@ -9,9 +9,12 @@ import { parseCluster } from "./cluster";
 import { parseCollector } from "./collector";
 import { parseGrafana } from "./grafana";
 import { parseKafka } from "./kafka";
+import { checkNamespaces } from "./namespaces";
 import { parseNetwork } from "./network";
-import { ConfigError, ConfigReader, RawConfig } from "./reader";
-import { CONFIG_KEYS, PROJECT, StackConfig } from "./schema";
+import { parseNetworkAccess } from "./network-access";
+import { ConfigError, ConfigReader, RawConfig, SECRET_MASK } from "./reader";
+import { checkRisks } from "./risks";
+import { CONFIG_KEYS, PROJECT, SECRET_NAME_RE, StackConfig } from "./schema";
 import { parseBuckets, parseRetention } from "./storage";
 
 export * from "./schema";
@@ -22,7 +25,11 @@ export { hostCapacityProblem } from "./cluster";
 /** Parses and validates the raw config of one stack. Throws one `ConfigError` listing every problem. */
 export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
     const r = new ConfigReader(raw);
+    r.expansions();
     r.unknownKeys();
+    checkNamespaces(r);
+    r.plaintextSecrets();
+    r.secretUrls();
     const cluster = parseCluster(r, stack);
     const { environment, clusterKind } = cluster;
     const network = parseNetwork(r, clusterKind);
@@ -33,6 +40,11 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
     const grafana = parseGrafana(r, clusterKind, network.domain);
     const collector = parseCollector(r, environment);
     const kafka = parseKafka(r, { environment, clusterKind });
+    const networkAccess = parseNetworkAccess(r, { clusterKind, vpcCidr: network.vpcCidr, ingressController: grafana.ingressController });
+    checkRisks(r, {
+        environment, ingressCidrs: network.ingressCidrs, buckets, gateway: collector.gateway, kafkaRetentionHours: kafka?.msk?.retentionHours,
+        maintenance: alerting.maintenance,
+    });
     if (r.problems.length > 0) throw new ConfigError(stack, r.problems);
     return {
         project: PROJECT,
@@ -56,26 +68,47 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
         content,
         collector,
         kafka,
+        networkAccess,
     };
 }
 
-/** Reads this stack's Pulumi config and validates it. Throws a `ConfigError` listing every problem. */
+/**
+ * Whether a config key's value was set as a secret. The SDK keeps the engine's secret key list internal
+ * (`runtime.isConfigSecret`); keys may come as `project:key` or in the older `project:config:key` form.
+ */
+function secretKeyTest(): (fullKey: string) => boolean {
+    const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+    if (typeof isConfigSecret !== "function") {
+        throw new Error("@pulumi/pulumi no longer has runtime.isConfigSecret: loadConfig cannot tell secrets set in plain text (update components/config/index.ts)");
+    }
+    return fullKey => isConfigSecret(fullKey) || isConfigSecret(fullKey.replace(":", ":config:"));
+}
+
+/**
+ * Reads this stack's Pulumi config and validates it. Throws a `ConfigError` listing every problem. Under the engine,
+ * `allConfig()` holds secret values decrypted: they are validated in plain here and reach the program only as secret
+ * Outputs (and a report shows them as `[secret]`).
+ */
 export function loadConfig(): StackConfig {
     const prefix = `${PROJECT}:`;
     const all = pulumi.runtime.allConfig();
-    const secretKeys = new Set(Object.entries(CONFIG_KEYS).filter(([, kind]) => kind === "secret").map(([k]) => k));
-    const values: Record<string, string | undefined> = {};
-    const secrets: Record<string, pulumi.Output<string> | undefined> = {};
-    const config = new pulumi.Config(PROJECT);
-    for (const fullKey of Object.keys(all)) {
-        if (!fullKey.startsWith(prefix)) continue;
+    const isSecret = secretKeyTest();
+    const values: Record<string, string> = {};
+    const secrets: Record<string, string> = {};
+    const plaintextSecrets: string[] = [];
+    const otherKeys: Record<string, string> = {};
+    for (const [fullKey, value] of Object.entries(all)) {
+        if (!fullKey.startsWith(prefix)) {
+            otherKeys[fullKey] = isSecret(fullKey) || SECRET_NAME_RE.test(fullKey) ? SECRET_MASK : value;
+            continue;
+        }
         const key = fullKey.slice(prefix.length);
-        if (secretKeys.has(key)) {
-            // Read as a secret Output even if it was set in plain text; its value is never parsed here.
-            secrets[key] = config.requireSecret(key);
+        if (Object.hasOwn(CONFIG_KEYS, key) && CONFIG_KEYS[key as keyof typeof CONFIG_KEYS] === "secret") {
+            secrets[key] = value;
+            if (!isSecret(fullKey)) plaintextSecrets.push(key);
         } else {
-            values[key] = all[fullKey];
+            values[key] = value;
         }
     }
-    return parseStackConfig(pulumi.getStack(), { values, secrets, awsRegion: new pulumi.Config("aws").get("region") });
+    return parseStackConfig(pulumi.getStack(), { values, secrets, plaintextSecrets, otherKeys, awsRegion: all["aws:region"] });
 }

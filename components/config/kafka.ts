@@ -47,6 +47,7 @@ export function parseKafka(r: ConfigReader, ctx: { environment: Environment; clu
         for (const b of brokers) {
             const port = Number(b.split(":").pop());
             if (port < 1 || port > 65535) r.add("kafkaBrokers", b, "port out of range", "a port from 1 to 65535");
+            else if (port === 9092) r.add("kafkaBrokers", b, "the plaintext listener; MSK's SASL/SCRAM TLS listener is 9096", "the brokers' SASL/SCRAM TLS listener, e.g. b-1.kafka.internal:9096");
         }
         const username = r.text("kafkaUsername") ?? KAFKA_DEFAULT_USERNAME;
         if (!/^[A-Za-z0-9._-]{1,64}$/.test(username)) r.add("kafkaUsername", username, "not a SCRAM user name", "1 to 64 of letters, digits, . _ -");

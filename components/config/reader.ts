@@ -1,13 +1,34 @@
 // Reading raw config values: every problem is collected (never thrown one by one), so one report lists them all.
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, ConfigKey, PROJECT } from "./schema";
+import { CONFIG_KEYS, ConfigKey, PROJECT, SECRET_URL_KEYS } from "./schema";
+
+/** What a report shows instead of a secret's value. */
+export const SECRET_MASK = "[secret]";
+
+/**
+ * Text a user string may not hold: the collector expands `${env:…}`/`${file:…}` in its config (`${env:KAFKA_PASSWORD}`
+ * in a remote-write header would send the Kafka password away), and its chart runs the config through Helm's `tpl`.
+ */
+const EXPANSION_RE = /\$\{|\{\{/;
+/** A path whose value a report hides (a header such as `Authorization` is refused elsewhere, its value never shown). */
+const HIDDEN_PATH_RE = /authorization|token|secret|password|api[-_]?key|cookie/i;
 
 /** Raw values as the Pulumi engine hands them over: strings, with arrays and objects as JSON. */
 export interface RawConfig {
-    /** Keys of the project namespace without the `observability-stack:` prefix. */
+    /** Keys of the project namespace without the `observability-stack:` prefix (every kind but `secret`). */
     readonly values: Readonly<Record<string, string | undefined>>;
-    /** Secret keys that are set, as secret Outputs (never read in plain). */
-    readonly secrets: Readonly<Record<string, pulumi.Output<string> | undefined>>;
+    /**
+     * Secret-kind keys that are set, in plain text: read only to validate them (a problem shows `[secret]`, never the
+     * value) and handed to the program as secret Outputs only (`ConfigReader.secret`).
+     */
+    readonly secrets: Readonly<Record<string, string | undefined>>;
+    /** Secret-kind keys that were set in plain text (without `--secret`): each one is a problem. */
+    readonly plaintextSecrets?: readonly string[];
+    /**
+     * Every other key, fully qualified (`aws:region`, `kubernetes:context`, a misspelled `observability-stak:…`), with
+     * its value (`[secret]` when it is a secret or its name looks like one).
+     */
+    readonly otherKeys?: Readonly<Record<string, string>>;
     /** `aws:region`. */
     readonly awsRegion?: string;
 }
@@ -54,23 +75,30 @@ export function parseUrl(text: string): URL | undefined {
     }
 }
 
+/** Levenshtein distance between `a` and `b`, ignoring case. */
+export function editDistance(a: string, b: string): number {
+    a = a.toLowerCase();
+    b = b.toLowerCase();
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++)
+        for (let j = 1; j <= b.length; j++)
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    return d[a.length][b.length];
+}
+
 /** The candidate closest to `key` (edit distance at most 3), for "did you mean" hints. */
 export function closest(key: string, candidates: readonly string[]): string | undefined {
-    const distance = (a: string, b: string): number => {
-        const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-        for (let j = 1; j <= b.length; j++) d[0][j] = j;
-        for (let i = 1; i <= a.length; i++)
-            for (let j = 1; j <= b.length; j++)
-                d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-        return d[a.length][b.length];
-    };
-    const scored = candidates.map(c => ({ c, d: distance(key.toLowerCase(), c.toLowerCase()) })).sort((x, y) => x.d - y.d);
+    const scored = candidates.map(c => ({ c, d: editDistance(key, c) })).sort((x, y) => x.d - y.d);
     return scored.length && scored[0].d <= 3 ? scored[0].c : undefined;
 }
 
 /** Typed reads of one stack's raw config; a bad value is recorded as a problem and the fallback is used. */
 export class ConfigReader {
     readonly problems: ConfigProblem[] = [];
+    /** Qualified paths refused for an expansion (`${`, `{{`): every other problem on them, above or below, is left out. */
+    private readonly expansionPaths: string[] = [];
+    private readonly secretOutputs = new Map<string, pulumi.Output<string>>();
 
     constructor(readonly raw: RawConfig) {}
 
@@ -80,7 +108,11 @@ export class ConfigReader {
 
     /** Records a problem; `key` is qualified with the project namespace unless it names another (`aws:region`). */
     add(key: string, value: unknown, message: string, allowed: string): void {
-        this.problems.push({ key: key.includes(":") ? key : `${PROJECT}:${key}`, value, message, allowed });
+        const qualified = key.includes(":") ? key : `${PROJECT}:${key}`;
+        // A value refused for an expansion gets that one problem, not also "not a CIDR block" and the like.
+        const within = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`);
+        if (this.expansionPaths.some(p => within(qualified, p) || within(p, qualified))) return;
+        this.problems.push({ key: qualified, value, message, allowed });
     }
 
     /** True when a problem has been recorded for `key`. */
@@ -92,17 +124,73 @@ export class ConfigReader {
         return this.raw.values[key];
     }
 
+    /** A secret key's value as a secret Output (the same Output on every call), or undefined when unset. */
     secret(key: ConfigKey): pulumi.Output<string> | undefined {
-        return this.raw.secrets[key];
+        const text = this.raw.secrets[key];
+        if (text === undefined) return undefined;
+        let output = this.secretOutputs.get(key);
+        if (output === undefined) this.secretOutputs.set(key, (output = pulumi.secret(text)));
+        return output;
     }
 
     /** Every key set that Pulumi.yaml does not declare, with the closest declared key as a hint. */
     unknownKeys(): void {
         const known = Object.keys(CONFIG_KEYS);
-        for (const key of Object.keys(this.raw.values)) {
-            if (key in CONFIG_KEYS) continue;
+        for (const key of [...Object.keys(this.raw.values), ...Object.keys(this.raw.secrets)]) {
+            if (Object.hasOwn(CONFIG_KEYS, key)) continue;
             const hint = closest(key, known);
             this.add(key, this.raw.values[key], "unknown key" + (hint ? ` (did you mean '${hint}'?)` : ""), `one of the keys in Pulumi.yaml: ${known.join(", ")}`);
+        }
+    }
+
+    /**
+     * Every `${` or `{{` in a declared key's plain value, at its path (`remoteWriteTargets[0].headers.X-Scope-OrgID`),
+     * in strings, list items, map keys and map values alike: one sweep over the raw config, so no key escapes it.
+     */
+    expansions(): void {
+        const allowed = "text without ${ or {{ (no variable references or templates; credentials go in the secret keys)";
+        const visit = (path: string, value: unknown): void => {
+            if (typeof value === "string") {
+                if (!EXPANSION_RE.test(value)) return;
+                const shown = HIDDEN_PATH_RE.test(path) ? "[hidden]" : value;
+                this.add(path, shown, "contains ${ or {{, which the collector would expand (${env:KAFKA_PASSWORD} is the Kafka password) or Helm's tpl evaluate", allowed);
+                this.expansionPaths.push(`${PROJECT}:${path}`);
+            } else if (Array.isArray(value)) value.forEach((v, i) => visit(`${path}[${i}]`, v));
+            else if (value !== null && typeof value === "object") {
+                for (const [k, v] of Object.entries(value)) {
+                    if (EXPANSION_RE.test(k)) visit(`${path}.${k}`, k);
+                    else visit(`${path}.${k}`, v);
+                }
+            }
+        };
+        for (const [key, text] of Object.entries(this.raw.values)) {
+            if (text === undefined || !Object.hasOwn(CONFIG_KEYS, key)) continue;
+            const kind = CONFIG_KEYS[key as ConfigKey];
+            let value: unknown = text;
+            if (kind === "array" || kind === "object") {
+                try { value = JSON.parse(text); } catch { /* malformed: checked as text, reported by json() */ }
+            }
+            visit(key, value);
+        }
+    }
+
+    /** Every secret key set in plain text: stored unencrypted in the stack file and shown by `pulumi config`. */
+    plaintextSecrets(): void {
+        for (const key of this.raw.plaintextSecrets ?? []) {
+            this.add(key, SECRET_MASK, "set in plain text: the stack file holds it unencrypted and pulumi config shows it",
+                `an encrypted value, set with: pulumi config set --secret ${key} <value>`);
+        }
+    }
+
+    /** Every URL-valued secret parses as an https URL (checked on its plain text, reported as `[secret]`). */
+    secretUrls(): void {
+        for (const key of SECRET_URL_KEYS) {
+            const text = this.raw.secrets[key];
+            if (text === undefined) continue;
+            const url = parseUrl(text.trim());
+            const allowed = `an https URL, set with: pulumi config set --secret ${key} https://…`;
+            if (!url || !url.hostname) this.add(key, SECRET_MASK, "not a URL", allowed);
+            else if (url.protocol !== "https:") this.add(key, SECRET_MASK, "not https: the URL, a credential itself, would cross the network in plain text", allowed);
         }
     }
 

@@ -98,6 +98,18 @@ export interface StackConfig {
     readonly collector: CollectorSettings;
     /** Kafka buffering between the agents and the gateway, and Mimir's ingest storage; absent when off. */
     readonly kafka?: KafkaConfig;
+    /** Who may reach the stack's pods beyond its own connections (its NetworkPolicies). */
+    readonly networkAccess: NetworkAccessConfig;
+}
+
+/** The network access the stack's NetworkPolicies grant beyond its own connections (components/config/network-access.ts). */
+export interface NetworkAccessConfig {
+    /** Namespaces whose pods may send OTLP to the agents (`*`: every namespace); none by default. */
+    readonly otlpClientNamespaces: readonly string[];
+    /** Node and control-plane addresses: where the agents reach the kubelet and the API server. */
+    readonly nodeCidrs: readonly string[];
+    /** Where the ingress controller in front of Grafana runs. */
+    readonly ingressControllerNamespace: string;
 }
 
 /** Kafka buffering: the plain settings the renderers read, and where the brokers and the password come from. */
@@ -150,6 +162,9 @@ export const CONFIG_KEYS = {
     maintenanceWindows: "array",
     grafanaUrl: "string",
     ingressController: "string",
+    ingressControllerNamespace: "string",
+    otlpClientNamespaces: "array",
+    nodeCidrs: "array",
     runbookBaseUrl: "string",
     slos: "array",
     highErrorRatio: "number",
@@ -180,6 +195,7 @@ export const CONFIG_KEYS = {
     kafkaInstanceType: "string",
     kafkaVolumeGiB: "integer",
     kafkaRetentionHours: "integer",
+    acknowledgeRisks: "array",
 } as const;
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 /** What a key holds: the type Pulumi.yaml declares for it, or `secret` (read only as a secret Output). */
@@ -255,6 +271,12 @@ export const RETENTION_BOUNDS: Record<Signal, { min: number; max: number }> = {
     logs: { min: 1, max: 730 },
     traces: { min: 1, max: 180 },
 };
+
+/** Key names that look like they hold a credential: every such key must be of kind `secret` (a test holds CONFIG_KEYS to it). */
+export const SECRET_NAME_RE = /password|passwd|token|secret|credential|webhook|api[-_]?key|private[-_]?key|key$|kubeconfig/i;
+
+/** Secret keys whose value is a URL: it must parse and be https (checked without ever showing the value). */
+export const SECRET_URL_KEYS: readonly ConfigKey[] = ["slackWebhookUrl", "deadMansSwitchUrl"];
 
 /** The secret key that turns each integration on. */
 export const INTEGRATION_KEYS: Readonly<Record<Integration, ConfigKey>> = {

@@ -2,10 +2,12 @@
 //
 // The bootstrap script is static text (shellcheck-able, the same for every stack); everything that varies
 // goes into an env file. CA certificates (public) travel in the user-data; CA private keys never do: the
-// script reads them from SSM Parameter Store SecureStrings with the instance role.
+// script reads them from SSM Parameter Store SecureStrings with the instance role, at the first boot of the data
+// volume only (the role loses that read once k3s is ready: components/render/host-iam.ts).
 import * as YAML from "yaml";
 import type { Architecture } from "../config/primitives";
 import { K3S_CAS } from "./pki";
+import { issuerApiServerArgs } from "./web-identity";
 
 export interface CloudInitInput {
     readonly k3sVersion: string;
@@ -21,6 +23,8 @@ export interface CloudInitInput {
     readonly ssmPrefix: string;
     /** PEM certificate per k3s CA (`server-ca`, `etcd/peer-ca`, …). */
     readonly caCertificates: Readonly<Record<(typeof K3S_CAS)[number], string>>;
+    /** The published service-account issuer (`https://<bucket>.s3.<region>.amazonaws.com`) that signs the tokens. */
+    readonly serviceAccountIssuer: string;
 }
 
 export interface RenderedCloudInit {
@@ -47,6 +51,20 @@ umask 077
 : "\${REGION:?}" "\${K3S_VERSION:?}" "\${K3S_ARCH:?}" "\${DATA_VOLUME_ID:?}" "\${SSM_PREFIX:?}" "\${CA_STAGING_DIR:?}"
 
 log() { printf '%s obs-bootstrap: %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
+
+# A CA key from its SSM SecureString, with the instance role; retried while the role's policies propagate.
+fetch_key() {
+  for attempt in $(seq 1 30); do
+    if aws ssm get-parameter --region "$REGION" --name "$SSM_PREFIX/$1" --with-decryption \\
+      --query Parameter.Value --output text > "$2"; then
+      return 0
+    fi
+    log "reading $SSM_PREFIX/$1 failed (attempt $attempt of 30)"
+    sleep 10
+  done
+  log "cannot read $SSM_PREFIX/$1; see docs/architecture.md (the k3s host) on reading the CA keys"
+  exit 1
+}
 
 # 1. The data volume holds /var/lib/rancher, so a replaced host keeps its cluster state and volumes.
 device="/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_\${DATA_VOLUME_ID//-/}"
@@ -91,19 +109,23 @@ for tool in kubectl crictl ctr; do
   ln -sf /usr/local/bin/k3s "/usr/local/bin/$tool"
 done
 
-# 3. Custom CAs before the first start. A replaced host finds them on the data volume and keeps them.
+# 3. Custom CAs before the first start. A replaced host finds them on the data volume and keeps them. They are
+#    staged first and server-ca.crt, the marker this step tests, goes last: an interrupted run places nothing.
 tls="${DATA_MOUNT}/k3s/server/tls"
 if [ ! -f "$tls/server-ca.crt" ]; then
   log "placing the stack's k3s CAs"
-  mkdir -p "$tls/etcd"
+  staged="$workdir/tls"
+  mkdir -p "$staged/etcd"
   for ca in ${K3S_CAS.join(" ")}; do
-    install -m 0644 "$CA_STAGING_DIR/\${ca//\\//_}.crt" "$tls/$ca.crt"
-    aws ssm get-parameter --region "$REGION" --name "$SSM_PREFIX/$ca.key" --with-decryption \\
-      --query Parameter.Value --output text > "$tls/$ca.key"
+    install -m 0644 "$CA_STAGING_DIR/\${ca//\\//_}.crt" "$staged/$ca.crt"
+    fetch_key "$ca.key" "$staged/$ca.key"
   done
-  aws ssm get-parameter --region "$REGION" --name "$SSM_PREFIX/service.key" --with-decryption \\
-    --query Parameter.Value --output text > "$tls/service.key"
-  chmod 0600 "$tls"/*.key "$tls"/etcd/*.key
+  fetch_key service.key "$staged/service.key"
+  chmod 0600 "$staged"/*.key "$staged"/etcd/*.key
+  mv "$staged/server-ca.crt" "$workdir/server-ca.crt"
+  mkdir -p "$tls"
+  cp -a "$staged/." "$tls/"
+  install -m 0644 "$workdir/server-ca.crt" "$tls/server-ca.crt"
 fi
 
 # 4. Start k3s and wait until the API server is ready locally (the deploy checks it remotely too).
@@ -148,13 +170,14 @@ WantedBy=multi-user.target
 `;
 
 /** The k3s server configuration file. */
-export function k3sConfig(input: Pick<CloudInitInput, "nodeName" | "tlsSans">): Record<string, unknown> {
+export function k3sConfig(input: Pick<CloudInitInput, "nodeName" | "tlsSans" | "serviceAccountIssuer">): Record<string, unknown> {
     return {
         "node-name": input.nodeName,
         "tls-san": [...input.tlsSans],
         "write-kubeconfig-mode": "0600",
         "secrets-encryption": true,
-        "kube-apiserver-arg": ["tls-min-version=VersionTLS12"],
+        // Tokens name the published issuer, so STS can verify them (web identity for the backends' roles).
+        "kube-apiserver-arg": ["tls-min-version=VersionTLS12", ...issuerApiServerArgs(input.serviceAccountIssuer)],
         "kubelet-arg": ["tls-min-version=VersionTLS12"],
     };
 }

@@ -14,6 +14,7 @@ const INPUT: CloudInitInput = {
     dataVolumeId: "vol-0123456789abcdef0",
     ssmPrefix: "/observability-stack/dev/k3s",
     caCertificates: Object.fromEntries(K3S_CAS.map(ca => [ca, pem(ca)])) as CloudInitInput["caCertificates"],
+    serviceAccountIssuer: "https://obs-dev-host-oidc-bucket-0123abc.s3.eu-west-1.amazonaws.com",
 };
 
 describe("cloud-init renderer", () => {
@@ -48,11 +49,16 @@ describe("cloud-init renderer", () => {
         }
         assert.deepEqual(doc.runcmd, [["/usr/local/sbin/obs-k3s-bootstrap.sh"]]);
         assert.doesNotMatch(rendered.userData, /PRIVATE KEY/);
-        // Keys come from SSM SecureStrings, decrypted by the instance role, for each CA and the SA key.
-        assert.match(BOOTSTRAP_SCRIPT, /aws ssm get-parameter --region "\$REGION" --name "\$SSM_PREFIX\/\$ca\.key" --with-decryption/);
-        assert.match(BOOTSTRAP_SCRIPT, /--name "\$SSM_PREFIX\/service\.key" --with-decryption/);
-        // Before the first start: the CA block precedes `systemctl enable --now k3s`.
+        // Keys come from SSM SecureStrings, decrypted with the instance role (retried while its policy propagates),
+        // for each CA and the SA key.
+        assert.match(BOOTSTRAP_SCRIPT, /aws ssm get-parameter --region "\$REGION" --name "\$SSM_PREFIX\/\$1" --with-decryption/);
+        assert.match(BOOTSTRAP_SCRIPT, /for attempt in \$\(seq 1 30\)/);
+        assert.match(BOOTSTRAP_SCRIPT, /fetch_key "\$ca\.key" "\$staged\/\$ca\.key"/);
+        assert.match(BOOTSTRAP_SCRIPT, /fetch_key service\.key "\$staged\/service\.key"/);
+        // Before the first start: the CA block precedes `systemctl enable --now k3s`; server-ca.crt, the marker that
+        // skips the block on later boots, is placed last, after every key was read.
         assert.ok(BOOTSTRAP_SCRIPT.indexOf("placing the stack's k3s CAs") < BOOTSTRAP_SCRIPT.indexOf("enable --now k3s"));
+        assert.ok(BOOTSTRAP_SCRIPT.indexOf("fetch_key service.key") < BOOTSTRAP_SCRIPT.indexOf('install -m 0644 "$workdir/server-ca.crt" "$tls/server-ca.crt"'));
     });
 
     it("pins k3s and verifies its checksum; configures SANs and the node name", () => {
@@ -65,6 +71,22 @@ describe("cloud-init renderer", () => {
         assert.equal(k3s["node-name"], "obs-dev-host");
         assert.equal(k3s["secrets-encryption"], true);
         assert.equal(renderCloudInit({ ...INPUT, architecture: "x86_64" }).embedded["bootstrap.env"].includes("K3S_ARCH=amd64"), true);
+    });
+
+    it("signs service-account tokens as the published issuer, still accepting k3s's own", () => {
+        const args = YAML.parse(rendered.embedded["k3s-config.yaml"])["kube-apiserver-arg"] as string[];
+        assert.deepEqual(args, [
+            "tls-min-version=VersionTLS12",
+            // The first issuer signs; both validate, so tokens issued before the switch stay valid.
+            "service-account-issuer=https://obs-dev-host-oidc-bucket-0123abc.s3.eu-west-1.amazonaws.com",
+            "service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            "service-account-jwks-uri=https://obs-dev-host-oidc-bucket-0123abc.s3.eu-west-1.amazonaws.com/openid/v1/jwks",
+        ]);
+        // The audiences stay k3s's (STS tokens carry their own audience per projected volume).
+        assert.ok(!args.some(a => a.startsWith("api-audiences")));
+        const k3s = doc.write_files.find(f => f.path === "/etc/rancher/k3s/config.yaml")!;
+        assert.equal(k3s.content, rendered.embedded["k3s-config.yaml"]);
+        assert.throws(() => renderCloudInit({ ...INPUT, serviceAccountIssuer: "http://example.com" }), /not an https issuer URL/);
     });
 
     it("stays within EC2's 16 KiB user-data limit", () => {

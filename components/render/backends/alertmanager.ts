@@ -6,7 +6,9 @@ import * as YAML from "yaml";
 import type { Environment } from "../../config/primitives";
 import { CLUSTER_DOWN } from "../rules/catalogue/kubernetes";
 import { WATCHDOG } from "../rules/catalogue/meta";
-import { CHARTS, RenderedRelease, resources, serviceHost, spreadOverNodes, TLS_DIR, TLS_FILES, tlsSecretName, Values } from "./common";
+import {
+    CHARTS, RenderedRelease, resources, restrictedContainerSecurity, restrictedPodSecurity, serviceHost, spreadOverNodes, TLS_DIR, TLS_FILES, tlsSecretName, Values,
+} from "./common";
 
 export const ALERTMANAGER_RELEASE = "alertmanager";
 export const ALERTMANAGER_PORT = 9093;
@@ -195,6 +197,10 @@ export function alertmanagerValues(ctx: { environment: Environment; namespace: s
         // The reloader would call the HTTPS API without verifying it (its client skips verification and has no
         // certificate). Off, the chart puts the config's checksum on the pods, so a changed config rolls them instead.
         configmapReload: { enabled: false },
+        // Pod Security `restricted` as the chart's user `nobody`; Alertmanager never calls the Kubernetes API.
+        podSecurityContext: restrictedPodSecurity(65534),
+        securityContext: restrictedContainerSecurity(false),
+        automountServiceAccountToken: false,
         config: alertmanagerConfig({ ...ctx.alerting, stack: ctx.stack }),
         extraArgs: { "cluster.tls-config": `${CONFIG_DIR}/${CLUSTER_TLS_CONFIG_KEY}`, "web.config.file": `${CONFIG_DIR}/${WEB_CONFIG_KEY}` },
         templates: { [CLUSTER_TLS_CONFIG_KEY]: clusterTlsConfig(ctx.namespace), [WEB_CONFIG_KEY]: webTlsConfig() },

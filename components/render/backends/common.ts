@@ -93,6 +93,29 @@ export function serviceAccount(name: string, identity: AwsIdentity): Values {
     };
 }
 
+/**
+ * Pod Security `restricted` (the `observability` namespace enforces it), pod level: a fixed non-root user and
+ * group, `fsGroup` so the pod's volumes are writable without a root chown, and the runtime's default seccomp profile.
+ */
+export function restrictedPodSecurity(uid: number): Values {
+    return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: "RuntimeDefault" } };
+}
+
+/**
+ * Pod Security `restricted`, container level: no privilege escalation, every capability dropped, non-root and
+ * RuntimeDefault seccomp again (so a container stays compliant whatever its pod's context), and a read-only root
+ * filesystem where the chart already runs it so (`readOnlyRoot`).
+ */
+export function restrictedContainerSecurity(readOnlyRoot: boolean): Values {
+    return {
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+        runAsNonRoot: true,
+        seccompProfile: { type: "RuntimeDefault" },
+        ...(readOnlyRoot ? { readOnlyRootFilesystem: true } : {}),
+    };
+}
+
 /** The S3 endpoint of a region (virtual-hosted style, TLS). */
 export const s3Endpoint = (region: string) => `s3.${region}.amazonaws.com`;
 
@@ -181,3 +204,16 @@ export function memcachedExporterTlsArgs(serverName: string): Values {
         "memcached.tls.server-name": serverName,
     };
 }
+
+/**
+ * Pod Security labels of the backends' namespace: `restricted` enforced at the version the releases were checked
+ * against (a cluster upgrade cannot start refusing pods unreviewed), warned and audited at `latest`.
+ */
+export const RESTRICTED_NAMESPACE_LABELS: Readonly<Record<string, string>> = {
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/enforce-version": "v1.34",
+    "pod-security.kubernetes.io/audit": "restricted",
+    "pod-security.kubernetes.io/audit-version": "latest",
+    "pod-security.kubernetes.io/warn": "restricted",
+    "pod-security.kubernetes.io/warn-version": "latest",
+};

@@ -1,7 +1,7 @@
 // Values of the `grafana` chart (grafana-community 12.11.1): admin credentials from an existing Secret, SQLite on
 // a volume, and provisioned datasources for Mimir, Loki, Tempo and Alertmanager with the usual correlations.
 // TLS material is read from mounted files (`$__file{}`), so no key or password is ever inline in the values.
-import { BackendContext, CHARTS, RenderedRelease, resources, serviceHost, tlsSecretName, Values } from "./common";
+import { BackendContext, CHARTS, RenderedRelease, resources, restrictedContainerSecurity, restrictedPodSecurity, serviceHost, tlsSecretName, Values } from "./common";
 import { lokiEndpoints } from "./loki";
 import { mimirEndpoints } from "./mimir";
 import { tempoEndpoints } from "./tempo";
@@ -113,7 +113,14 @@ export function grafanaValues(ctx: GrafanaContext): RenderedRelease {
         // SQLite on a volume: one replica. HA needs an external database (grafana.ini database.*).
         persistence: { enabled: true, size: "10Gi" },
         resources: res,
-        initChownData: { enabled: true, resources: small },
+        // Pod Security `restricted` as the image's user 472. The root `chown` init container is off: fsGroup makes
+        // the volume writable. No sidecar is on, so nothing calls the Kubernetes API: no token, no (empty) ClusterRole.
+        securityContext: restrictedPodSecurity(472),
+        containerSecurityContext: restrictedContainerSecurity(false),
+        initChownData: { enabled: false, resources: small },
+        automountServiceAccountToken: false,
+        serviceAccount: { automountServiceAccountToken: false },
+        rbac: { create: false, pspEnabled: false },
         downloadDashboards: { resources: small },
         sidecar: { resources: small, dashboards: { enabled: false }, datasources: { enabled: false }, alerts: { enabled: false }, notifiers: { enabled: false }, plugins: { enabled: false } },
         imageRenderer: { enabled: false, resources: resources(100, 256, 500, 512) },
@@ -148,7 +155,7 @@ export function grafanaValues(ctx: GrafanaContext): RenderedRelease {
         name: GRAFANA_RELEASE,
         chart: CHARTS.grafana,
         values,
-        workloads: [{ component: "grafana", replicas: 1, containers: { grafana: res, "init-chown-data": small } }],
+        workloads: [{ component: "grafana", replicas: 1, containers: { grafana: res } }],
         // Endpoint slices carry the pod's port (3000), which is what the agents' scrape jobs match.
         metrics: [{ release: GRAFANA_RELEASE, service: "grafana", port: GRAFANA_PORT, path: "/metrics", scheme: "https", serverName: serviceHost(GRAFANA_RELEASE, ctx.namespace) }],
     };

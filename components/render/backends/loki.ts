@@ -2,8 +2,10 @@
 // rules in S3, compactor retention with a delete-request store, OTLP ingest, HTTPS and gRPC over mTLS.
 import {
     BackendContext, CHARTS, dskitClientTls, dskitServerTls, memberlistTls, memcachedExporterTlsArgs, memcachedServerTls, RenderedRelease,
-    resources, ResourceSpec, s3Endpoint, serviceAccount, serviceHost, spreadOverNodes, TLS_FILES, tlsVolume, Values, Workload,
+    resources, ResourceSpec, restrictedContainerSecurity, restrictedPodSecurity, s3Endpoint, serviceAccount, serviceHost, spreadOverNodes, TLS_FILES, tlsVolume,
+    Values, Workload,
 } from "./common";
+import { podWebIdentity } from "../web-identity";
 
 /** Loki's HTTP client TLS (`frontend.tail_tls_config`): the pod's certificate, the server verified as `serverName`. */
 function tailTls(serverName: string): Values {
@@ -37,6 +39,8 @@ export function lokiValues(ctx: BackendContext): RenderedRelease {
     const clientTls = dskitClientTls(serverName);
     const grpcClient = { grpc_client_config: clientTls };
     const tls = tlsVolume("loki");
+    // Dev (k3s, no pod identity webhook): the single binary carries its web-identity token and environment.
+    const wi = podWebIdentity(ctx);
     const probe = (path: string) => ({ httpGet: { path, port: "http-metrics", scheme: "HTTPS" }, periodSeconds: 10, initialDelaySeconds: 15, timeoutSeconds: 2 });
     const cacheTls = { ...memcachedServerTls(), extraVolumes: [tls.volume], extraVolumeMounts: [tls.mount] };
     const selector = (component: string) => ({ "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": LOKI_RELEASE, "app.kubernetes.io/component": component });
@@ -54,8 +58,14 @@ export function lokiValues(ctx: BackendContext): RenderedRelease {
     const values: Values = {
         fullnameOverride: LOKI_RELEASE,
         deploymentMode: dev ? "Monolithic" : "Distributed",
-        serviceAccount: serviceAccount("loki", ctx.identity),
+        // Loki gossips over memberlist (DNS), it never calls the Kubernetes API: no token, no RBAC (namespaced
+        // without the rules sidecar renders neither the chart's empty ClusterRole nor a Role).
+        serviceAccount: { ...serviceAccount("loki", ctx.identity), automountServiceAccountToken: false },
+        rbac: { namespaced: true },
         loki: {
+            // Pod Security `restricted` as the image's user 10001 (every Loki component reads these two).
+            podSecurityContext: restrictedPodSecurity(10001),
+            containerSecurityContext: restrictedContainerSecurity(true),
             // One tenant per stack: the collectors and Grafana are the only clients, inside the namespace.
             auth_enabled: false,
             commonConfig: { replication_factor: dev ? 1 : 3 },
@@ -65,7 +75,7 @@ export function lokiValues(ctx: BackendContext): RenderedRelease {
             storage: {
                 type: "s3",
                 bucketNames: { chunks: ctx.storage.buckets["loki-chunks"], ruler: ctx.storage.buckets["loki-ruler"], admin: null },
-                // Region only: credentials come from the instance role or IRSA (static keys stay null).
+                // Region only: credentials come from Loki's own role by web identity (static keys stay null).
                 s3: { region: ctx.storage.region, endpoint: s3Endpoint(ctx.storage.region), s3ForcePathStyle: false, insecure: false },
             },
             limits_config: {
@@ -102,9 +112,9 @@ export function lokiValues(ctx: BackendContext): RenderedRelease {
                 distributor: { otlp_config: { default_resource_attributes_as_index_labels: ["service.name", "service.namespace", "deployment.environment", "k8s.namespace.name"] } },
             },
         },
-        defaults: { extraVolumes: [tls.volume], extraVolumeMounts: [tls.mount] },
+        defaults: { extraVolumes: [tls.volume], extraVolumeMounts: [tls.mount], automountServiceAccountToken: false },
         singleBinary: dev
-            ? { replicas: 1, resources: singleBinaryRes, persistence: { enabled: true, size: "20Gi" } }
+            ? { replicas: 1, resources: singleBinaryRes, persistence: { enabled: true, size: "20Gi" }, extraEnv: wi.env, extraVolumes: wi.volumes, extraVolumeMounts: wi.mounts }
             : { replicas: 0 },
         ...Object.fromEntries(ZEROED.map(k => [k, { replicas: 0 }])),
         // Distributed components: zero replicas in dev (Monolithic), sized and spread in prod.
@@ -122,7 +132,9 @@ export function lokiValues(ctx: BackendContext): RenderedRelease {
         chunksCache: dev ? { enabled: false } : { enabled: true, replicas: 2, allocatedMemory: 2048, allocatedCPU: "250m", resources: cacheRes.chunks, ...cacheTls },
         resultsCache: dev ? { enabled: false } : { enabled: true, replicas: 2, allocatedMemory: 512, allocatedCPU: "100m", resources: cacheRes.results, ...cacheTls },
         // The exporter reaches its memcached over TLS on localhost, verifying it as Loki and presenting Loki's certificate.
-        memcachedExporter: { resources: cacheRes.exporter, ...(dev ? {} : { extraArgs: memcachedExporterTlsArgs(serverName) }) },
+        memcachedExporter: { resources: cacheRes.exporter, containerSecurityContext: restrictedContainerSecurity(true), ...(dev ? {} : { extraArgs: memcachedExporterTlsArgs(serverName) }) },
+        // The caches' pods (memcached's user 11211); their ServiceAccount already mounts no token.
+        memcached: { podSecurityContext: restrictedPodSecurity(11211), containerSecurityContext: restrictedContainerSecurity(true) },
         // The rules sidecar watches ConfigMaps cluster-wide; rules are stored in the ruler bucket instead.
         sidecar: { rules: { enabled: false }, resources: resources(10, 64, 100, 128) },
         lokiCanary: { enabled: false },

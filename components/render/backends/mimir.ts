@@ -6,9 +6,11 @@ import type { Environment } from "../../config/primitives";
 import { KAFKA_ENV, KAFKA_SASL_MECHANISM, KAFKA_TOPICS, kafkaEnv, KafkaSettings } from "../kafka";
 import {
     BackendContext, CHARTS, dskitClientTls, dskitServerTls, memberlistTls, memcachedExporterTlsArgs,
-    memcachedServerTls, RenderedRelease, resources, ResourceSpec, s3Endpoint, serviceAccount, serviceHost, setPath, spreadOverNodes, tlsVolume,
-    Values, Workload,
+    memcachedServerTls, RenderedRelease, resources, ResourceSpec, restrictedContainerSecurity, restrictedPodSecurity, s3Endpoint, serviceAccount, serviceHost,
+    setPath, spreadOverNodes, tlsVolume, Values, Workload,
 } from "./common";
+import { PROMOTED_RESOURCE_ATTRIBUTES } from "../rules/labels";
+import { podWebIdentity } from "../web-identity";
 
 export const MIMIR_RELEASE = "mimir";
 /**
@@ -89,6 +91,8 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
     const serverName = serviceHost(MIMIR_RELEASE, ctx.namespace);
     const grpcClient = dskitClientTls(serverName);
     const tls = tlsVolume("mimir");
+    // Dev (k3s, no pod identity webhook): every Mimir pod carries its web-identity token and environment (global).
+    const wi = podWebIdentity(ctx);
     const exporterRes = resources(20, 32, 100, 64);
     const cacheRes = (mib: number) => resources(100, Math.ceil(mib * 1.2), 500, Math.ceil(mib * 1.2));
     const selector = (component: string) => ({ "app.kubernetes.io/name": "mimir", "app.kubernetes.io/instance": MIMIR_RELEASE, "app.kubernetes.io/component": component });
@@ -116,6 +120,10 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
             compactor_blocks_retention_period: `${ctx.retention.metrics.days}d`,
             // Exemplars from Tempo's metrics-generator (trace links in Grafana).
             max_global_exemplars_per_user: 100000,
+            // The OTLP translation every rule and dashboard is written for (rules/labels.ts): Prometheus unit and
+            // `_total` suffixes, and these resource attributes as labels on every series (Mimir's defaults: neither).
+            otel_metric_suffixes_enabled: true,
+            promote_otel_resource_attributes: PROMOTED_RESOURCE_ATTRIBUTES.join(","),
         },
         server: dskitServerTls({ http: true, grpc: true }),
         ingester_client: { grpc_client_config: grpcClient },
@@ -139,14 +147,30 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
     // Prod's caches serve TLS only and require a client certificate: every client of a cache uses Mimir's.
     if (!dev) for (const block of Object.values(CACHE_CLIENTS).flat()) setPath(structuredConfig, block, grpcClient);
 
+    // Mimir gossips over memberlist (DNS) and never calls the Kubernetes API, but the chart's ServiceAccount has no
+    // automount setting (nor its pods): the release's ServiceAccount is an extra object that mounts no token.
+    const sa = serviceAccount("mimir", ctx.identity);
+    const container = restrictedContainerSecurity(true);
     const values: Values = {
         fullnameOverride: MIMIR_RELEASE,
-        serviceAccount: serviceAccount("mimir", ctx.identity),
+        serviceAccount: { ...sa, create: false },
+        extraObjects: [{
+            apiVersion: "v1", kind: "ServiceAccount",
+            metadata: { name: sa.name, namespace: ctx.namespace, labels: { "app.kubernetes.io/name": "mimir", "app.kubernetes.io/instance": MIMIR_RELEASE }, annotations: sa.annotations },
+            automountServiceAccountToken: false,
+        }],
+        // Pod Security `restricted`: every Mimir and cache pod merges this pod context (user 10001), and each
+        // container below sets the container part.
+        rbac: { podSecurityContext: restrictedPodSecurity(10001) },
         mimir: { structuredConfig },
-        global: { extraVolumes: [tls.volume], extraVolumeMounts: [tls.mount], ...(kafka ? { extraEnv: kafkaEnv(kafka) } : {}) },
+        global: {
+            extraVolumes: [tls.volume, ...wi.volumes], extraVolumeMounts: [tls.mount, ...wi.mounts],
+            ...(kafka || wi.env.length > 0 ? { extraEnv: [...(kafka ? kafkaEnv(kafka) : []), ...wi.env] } : {}),
+        },
         ...Object.fromEntries(COMPONENTS.map(c => [c.key, {
             replicas: replicas(c),
             resources: res(c),
+            containerSecurityContext: container,
             ...(c.pv ? { persistentVolume: { enabled: true, size: c.pv } } : {}),
             // Mimir's HTTP server is HTTPS: kubelet probes it without a client certificate (VerifyClientCertIfGiven).
             readinessProbe: { httpGet: { path: "/ready", port: "http-metrics", scheme: "HTTPS" } },
@@ -170,7 +194,8 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
             ? { enabled: false }
             : { enabled: true, replicas: 2, allocatedMemory: mib, resources: cacheRes(mib), podDisruptionBudget: { maxUnavailable: 1 }, ...memcachedServerTls() }])),
         // The exporter reaches its memcached over TLS on localhost, verifying it as Mimir and presenting Mimir's certificate.
-        memcachedExporter: { enabled: !dev, resources: exporterRes, ...(dev ? {} : { extraArgs: memcachedExporterTlsArgs(serverName) }) },
+        memcachedExporter: { enabled: !dev, resources: exporterRes, containerSecurityContext: container, ...(dev ? {} : { extraArgs: memcachedExporterTlsArgs(serverName) }) },
+        memcached: { containerSecurityContext: container },
         metaMonitoring: { serviceMonitor: { enabled: false } },
     };
 

@@ -4,9 +4,11 @@
 import * as YAML from "yaml";
 import {
     BackendContext, CHARTS, dskitClientTls, dskitServerTls, memberlistTls, memcachedExporterTlsArgs, memcachedTlsOptions, RenderedRelease,
-    resources, ResourceSpec, s3Endpoint, serviceAccount, serviceHost, TLS_FILES, tlsVolume, Values, Workload,
+    resources, ResourceSpec, restrictedContainerSecurity, restrictedPodSecurity, s3Endpoint, serviceAccount, serviceHost, TLS_FILES, tlsVolume, Values,
+    Workload,
 } from "./common";
 import { mimirEndpoints } from "./mimir";
+import { podWebIdentity } from "../web-identity";
 
 export const TEMPO_RELEASE = "tempo";
 
@@ -58,6 +60,8 @@ function storage(ctx: BackendContext): Values {
 function monolithic(ctx: BackendContext): RenderedRelease {
     const serverName = serviceHost(TEMPO_RELEASE, ctx.namespace);
     const tls = tlsVolume("tempo");
+    // k3s has no pod identity webhook: the pod carries its web-identity token and environment.
+    const wi = podWebIdentity(ctx);
     const res = resources(250, 1024, 2000, 2048);
     const probe = { httpGet: { path: "/ready", port: 3200, scheme: "HTTPS" } };
     // The chart's config template has no place for the gRPC client stanzas, so the whole tempo.yaml is ours.
@@ -84,20 +88,25 @@ function monolithic(ctx: BackendContext): RenderedRelease {
     const values: Values = {
         fullnameOverride: TEMPO_RELEASE,
         replicas: 1,
-        serviceAccount: serviceAccount("tempo", ctx.identity),
+        // Tempo gossips over memberlist (DNS) and never calls the Kubernetes API: no token (ServiceAccount and pod).
+        serviceAccount: { ...serviceAccount("tempo", ctx.identity), automountServiceAccountToken: false },
+        // Pod Security `restricted` as the image's user 10001: the pod's context, then the tempo container's.
+        securityContext: restrictedPodSecurity(10001),
         tempo: {
+            securityContext: restrictedContainerSecurity(false),
             resources: res,
             // Also in the config above; kept here so the chart's own retention value tells the truth.
             retention: ctx.retention.traces.hours,
             reportingEnabled: false,
             metricsGenerator: { enabled: true },
-            extraVolumeMounts: [tls.mount],
+            extraEnv: wi.env,
+            extraVolumeMounts: [tls.mount, ...wi.mounts],
             // Tempo's HTTP server is HTTPS: kubelet probes it without a client certificate (VerifyClientCertIfGiven).
             readinessProbe: probe,
             livenessProbe: probe,
         },
         config: YAML.stringify(config, { lineWidth: 0 }),
-        extraVolumes: [tls.volume],
+        extraVolumes: [tls.volume, ...wi.volumes],
         persistence: { enabled: true, size: "10Gi" },
         tempoQuery: { enabled: false, resources: resources(50, 64, 200, 128) },
     };
@@ -135,7 +144,8 @@ function distributed(ctx: BackendContext): RenderedRelease {
     const exporterRes = resources(20, 32, 100, 64);
     const values: Values = {
         fullnameOverride: TEMPO_RELEASE,
-        serviceAccount: serviceAccount("tempo", ctx.identity),
+        // No token (the chart's default, stated): memberlist goes through DNS, nothing calls the Kubernetes API.
+        serviceAccount: { ...serviceAccount("tempo", ctx.identity), automountServiceAccountToken: false },
         multitenancyEnabled: false,
         reportingEnabled: false,
         storage: storage(ctx),
@@ -146,6 +156,10 @@ function distributed(ctx: BackendContext): RenderedRelease {
             },
         },
         tempo: {
+            // Pod Security `restricted` for every pod, memcached's included (the chart's user 1000, kept so that the
+            // ingesters' volumes keep their owner): the chart's pod context lacks seccomp.
+            podSecurityContext: restrictedPodSecurity(1000),
+            securityContext: restrictedContainerSecurity(true),
             // Probes come from `defaults` (HTTPS); the chart's tempo-level probes are plain HTTP, so drop them.
             readinessProbe: null,
             livenessProbe: null,

@@ -11,7 +11,10 @@ import {
 
 /** Host directory (hostPath) of the agent's log checkpoints and sending queues: they survive pod restarts. */
 export const AGENT_STATE_DIR = "/var/lib/otelcol/agent";
+/** hostmetrics' root_path: only the host's /proc is mounted under it (agent-security.ts). */
 export const HOSTFS = "/hostfs";
+/** Where the container runtime writes pod logs (`<namespace>_<pod>_<uid>/<container>/<restart>.log`), mounted read-only. */
+export const POD_LOG_DIR = "/var/log/pods";
 const SA_CA = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
 
 /**
@@ -64,9 +67,9 @@ export function agentConfig(ctx: CollectorContext): OtelConfig {
         receivers: {
             otlp: otlpReceiver(true),
             file_log: {
-                include: ["/var/log/pods/*/*/*.log"],
+                include: [`${POD_LOG_DIR}/*/*/*.log`],
                 // The agent's own logs would loop (its exporter errors would log, ship, fail, log…).
-                exclude: [`/var/log/pods/${AGENT_NAMESPACE}_${AGENT_RELEASE}-*/*/*.log`],
+                exclude: [`${POD_LOG_DIR}/${AGENT_NAMESPACE}_${AGENT_RELEASE}-*/*/*.log`],
                 start_at: "end",
                 include_file_path: true,
                 include_file_name: false,
@@ -77,13 +80,9 @@ export function agentConfig(ctx: CollectorContext): OtelConfig {
             hostmetrics: {
                 collection_interval: "30s",
                 root_path: HOSTFS,
-                scrapers: {
-                    cpu: {}, load: {}, memory: {}, disk: {}, network: {},
-                    filesystem: {
-                        exclude_fs_types: { fs_types: ["autofs", "binfmt_misc", "cgroup2", "configfs", "debugfs", "devpts", "devtmpfs", "fusectl", "hugetlbfs", "mqueue", "nsfs", "overlay", "proc", "procfs", "pstore", "rpc_pipefs", "securityfs", "selinuxfs", "squashfs", "sysfs", "tracefs"], match_type: "strict" },
-                        exclude_mount_points: { mount_points: ["/dev/*", "/proc/*", "/sys/*", "/run/k3s/*", "/var/lib/kubelet/*", "/var/lib/rancher/k3s/agent/*"], match_type: "regexp" },
-                    },
-                },
+                // Each reads only the host's /proc. No filesystem scraper: it needs the host's root mounted under
+                // root_path (agent-security.ts); kubeletstats reports the node's filesystem instead.
+                scrapers: { cpu: {}, load: {}, memory: {}, disk: {}, network: {} },
             },
             kubeletstats: {
                 collection_interval: "30s",

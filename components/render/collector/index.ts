@@ -5,6 +5,7 @@ import type { MetricsEndpoint } from "../backends/common";
 import type { CollectorContext } from "./otel";
 import { agentRelease, gatewayRelease, RenderedCollector } from "./releases";
 import { validateCollectors } from "./validate";
+import { agentSecurityProblems } from "./agent-security";
 
 /** The backends' metrics endpoints, which the agents scrape. */
 export function backendMetrics(i: BackendBase): MetricsEndpoint[] {
@@ -28,10 +29,10 @@ export function renderCollectors(i: BackendBase, metrics?: readonly MetricsEndpo
     return { gateway: gatewayRelease(ctx), agent: agentRelease(ctx) };
 }
 
-/** Renders and validates both collector configs; throws listing every problem. */
+/** Renders and validates both collector configs and the agent's privileges; throws listing every problem. */
 export function checkedCollectors(i: BackendBase, metrics?: readonly MetricsEndpoint[]): { gateway: RenderedCollector; agent: RenderedCollector } {
     const rendered = renderCollectors(i, metrics);
-    const problems = validateCollectors({ agent: rendered.agent.config, gateway: rendered.gateway.config });
+    const problems = [...validateCollectors({ agent: rendered.agent.config, gateway: rendered.gateway.config }), ...agentSecurityProblems(rendered.agent)];
     if (problems.length > 0) throw new Error(`collector configs fail validation:\n  - ${problems.join("\n  - ")}`);
     return rendered;
 }

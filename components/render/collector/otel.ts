@@ -37,7 +37,7 @@ export const AGENT_RELEASE = "otel-agent";
 export const GATEWAY_RELEASE = "otel-gateway";
 /** Service selecting every gateway pod's own address, for the agents' trace-ID load balancing. */
 export const GATEWAY_HEADLESS_SERVICE = "otel-gateway-headless";
-/** The agents need host paths (pod logs, host metrics), which the backends' baseline namespace forbids. */
+/** The agents need host paths (pod logs, host /proc), which the backends' restricted namespace forbids. */
 export const AGENT_NAMESPACE = "observability-agents";
 export const OTLP_GRPC_PORT = 4317;
 export const OTLP_HTTP_PORT = 4318;

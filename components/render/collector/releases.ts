@@ -5,7 +5,8 @@
 import type { RenderedRelease, ResourceSpec, Values, Workload } from "../backends/common";
 import { CHARTS, resources, tlsVolume } from "../backends/common";
 import { kafkaEnv, KafkaSettings } from "../kafka";
-import { AGENT_STATE_DIR, agentConfig, HOSTFS } from "./agent";
+import { agentConfig } from "./agent";
+import { agentClusterRules, agentHostVolumes, agentScrapeRole, agentSecurityContext, NamespaceRole } from "./agent-security";
 import { GATEWAY_QUEUE_DIR, gatewayConfig } from "./gateway";
 import {
     AGENT_RELEASE, COLLECTOR_IMAGE, COLLECTOR_TLS_DIR, CollectorContext, GATEWAY_RELEASE, goMemLimit, OTLP_GRPC_PORT,
@@ -19,6 +20,8 @@ export interface RenderedCollector extends RenderedRelease {
     readonly config: OtelConfig;
     /** Labels that select the release's pods (the chart's selector labels plus its component label). */
     readonly podSelector: Readonly<Record<string, string>>;
+    /** A Role in another namespace for the release's ServiceAccount (the chart makes only its ClusterRole). */
+    readonly namespaceRole?: NamespaceRole;
 }
 
 const selector = (release: string, component: string) => ({
@@ -68,37 +71,18 @@ export function agentRelease(ctx: CollectorContext): RenderedCollector {
     const dev = ctx.environment === "dev";
     const res = collectorResources(dev ? 100 : 200, ctx.settings.agent.memoryLimitMiB, 1000);
     const tls = tlsVolume(AGENT_RELEASE, COLLECTOR_TLS_DIR);
-    const hostPath = (name: string, path: string, mountPath: string, readOnly: boolean, type?: string) => ({
-        volume: { name, hostPath: { path, ...(type ? { type } : {}) } },
-        mount: { name, mountPath, readOnly, ...(mountPath === HOSTFS ? { mountPropagation: "HostToContainer" } : {}) },
-    });
-    const host = [
-        hostPath("varlogpods", "/var/log/pods", "/var/log/pods", true),
-        hostPath("hostfs", "/", HOSTFS, true),
-        hostPath("state", AGENT_STATE_DIR, AGENT_STATE_DIR, false, "DirectoryOrCreate"),
-    ];
-    const read = ["get", "list", "watch"];
+    const host = agentHostVolumes();
     const values: Values = {
         ...collectorValues("daemonset", AGENT_RELEASE, config, res, ctx.settings.agent.memoryLimitMiB, ctx.kafka),
         serviceAccount: { create: true, name: AGENT_RELEASE },
-        clusterRole: {
-            create: true,
-            name: AGENT_RELEASE,
-            rules: [
-                // k8s_attributes, and the Prometheus discovery of the stack's components.
-                { apiGroups: [""], resources: ["pods", "namespaces", "nodes", "services", "endpoints"], verbs: read },
-                { apiGroups: ["apps"], resources: ["replicasets", "deployments", "statefulsets", "daemonsets"], verbs: read },
-                { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: read },
-                { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: read },
-                // kubeletstats.
-                { apiGroups: [""], resources: ["nodes/stats", "nodes/proxy"], verbs: ["get"] },
-            ],
-        },
+        // Exactly what the config uses (agent-security.ts checks it): no nodes/proxy, no wildcard, no writes.
+        clusterRole: { create: true, name: AGENT_RELEASE, rules: agentClusterRules() },
         ports: ports(true),
-        extraVolumes: [tls.volume, ...host.map(h => h.volume)],
-        extraVolumeMounts: [tls.mount, ...host.map(h => h.mount)],
-        // Root without capabilities: reads the root-owned pod logs and writes its state directory, nothing more.
-        securityContext: { ...restricted, runAsUser: 0, runAsGroup: 0 },
+        // Only the host paths the agent reads, read-only, and its state directory (agent-security.ts).
+        extraVolumes: [tls.volume, ...host.volumes],
+        extraVolumeMounts: [tls.mount, ...host.mounts],
+        // uid 0 with every capability dropped: root owns the pod logs and the state directory (why: agent-security.ts).
+        securityContext: agentSecurityContext(),
         tolerations: [{ operator: "Exists", effect: "NoSchedule" }],
     };
     return {
@@ -110,6 +94,7 @@ export function agentRelease(ctx: CollectorContext): RenderedCollector {
         workloads: [{ component: "agent (per node)", replicas: 1, containers: { "opentelemetry-collector": res } }],
         metrics: [],
         podSelector: selector(AGENT_RELEASE, "agent-collector"),
+        namespaceRole: agentScrapeRole(ctx.namespace, `${AGENT_RELEASE}-scrape`),
     };
 }
 

@@ -1,5 +1,5 @@
 // The platform under the applications: Kubernetes workloads (from the collector's k8s_cluster and kubeletstats
-// receivers) and the hosts (hostmetrics), in the rules' label vocabulary.
+// receivers) and the hosts (hostmetrics; each node's filesystem from kubeletstats), in the rules' label vocabulary.
 import { LABELS } from "../rules/labels";
 import type { DashboardSpec } from "./model";
 import { base, clusterVariable, namespaceVariable, prom, row, SEL, stat, table, timeseries, variable } from "./panels";
@@ -30,12 +30,13 @@ export const kubernetes: DashboardSpec = {
 export const host: DashboardSpec = {
     uid: "obs-host",
     folder: "platform",
-    build: () => base("obs-host", "Platform / Hosts", "CPU, memory, filesystems, disk I/O and network of every host (the collector agents' hostmetrics).", ["host"])
+    build: () => base("obs-host", "Platform / Hosts", "CPU, memory, disk I/O and network of every host (the collector agents' hostmetrics), and each node's filesystem (kubeletstats).", ["host"])
         .withVariable(clusterVariable())
         .withVariable(variable("host", "Host", `label_values(system_cpu_time_seconds_total{${SEL.cluster}}, ${LABELS.host})`, true))
         .withPanel(timeseries("CPU utilization", "percentunit", [prom(`max by (${LABELS.host}) (host:cpu_utilization:ratio_rate5m{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}}")]))
         .withPanel(timeseries("Memory used", "percentunit", [prom(`max by (${LABELS.host}) (host:memory_used:ratio{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}}")]))
-        .withPanel(timeseries("Filesystem free", "percentunit", [prom(`min by (${LABELS.host}, mountpoint) (host:filesystem_free:ratio{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}} {{mountpoint}}")]))
+        // Per node (k8s_node_name), not per $host: kubeletstats reports the kubelet's node filesystem.
+        .withPanel(timeseries("Node filesystem available", "percentunit", [prom(`min by (${LABELS.node}) (node:filesystem_available:ratio{${SEL.cluster}})`, "{{k8s_node_name}}")]))
         .withPanel(timeseries("Disk busy", "percentunit", [prom(`max by (${LABELS.host}, device) (host:disk_io_time:ratio_rate5m{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}} {{device}}")]))
         .withPanel(timeseries("Network", "Bps", [
             prom(`sum by (${LABELS.host}) (host:network_receive_bytes:rate5m{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}} in"),

@@ -1,47 +1,54 @@
 // The hosts under the cluster, from the agents' `hostmetrics` receiver (one agent per node, reading the host's
-// /proc and /sys through /hostfs): CPU, memory, filesystems (linear prediction), disk I/O, network errors and load,
-// and a host that stopped reporting.
+// /proc through /hostfs): CPU, memory, disk I/O, network errors and load, and a host that stopped reporting; and
+// each node's filesystem (the kubelet's, linear prediction) from the agents' `kubeletstats`, as the agent does not
+// mount the host's `/` that hostmetrics' filesystem scraper would need.
 import { by, LABELS, show } from "../labels";
 import { AlertDefinition, CatalogueGroup, RecordingRule, series } from "../model";
 
 const C = { [LABELS.cluster]: "obs" };
 const host = { ...C, [LABELS.host]: "node-1" };
 const HOST = by("cluster", "host");
-const FS = by("cluster", "host", "=mountpoint");
+const NODE = by("cluster", "node");
 const on = `${show("host")} (cluster ${show("cluster")})`;
 
 const recording: RecordingRule[] = [
     { record: "host:cpu_utilization:ratio_rate5m", expr: `1 - avg by (${HOST}) (rate(system_cpu_time_seconds_total{state="idle"}[5m]))` },
     { record: "host:memory_used:ratio", expr: `sum by (${HOST}) (system_memory_usage_bytes{state="used"}) / sum by (${HOST}) (system_memory_usage_bytes)` },
-    { record: "host:filesystem_free:ratio", expr: `sum by (${FS}) (system_filesystem_usage_bytes{state="free"}) / sum by (${FS}) (system_filesystem_usage_bytes)` },
+    // kubeletstats `k8s.node.filesystem.{available,capacity}` (gauges, unit By): the kubelet's node filesystem.
+    { record: "node:filesystem_available:ratio", expr: `min by (${NODE}) (k8s_node_filesystem_available_bytes / k8s_node_filesystem_capacity_bytes)` },
     { record: "host:network_receive_bytes:rate5m", expr: `sum by (${HOST}) (rate(system_network_io_bytes_total{direction="receive"}[5m]))` },
     { record: "host:network_transmit_bytes:rate5m", expr: `sum by (${HOST}) (rate(system_network_io_bytes_total{direction="transmit"}[5m]))` },
     { record: "host:disk_io_time:ratio_rate5m", expr: `max by (${by("cluster", "host", "=device")}) (rate(system_disk_io_time_seconds_total[5m]))` },
 ];
 
-const fs = (state: string, values: string) => series("system_filesystem_usage_bytes", { ...host, device: "/dev/nvme1n1", mountpoint: "/var/lib/rancher", type: "ext4", mode: "rw", state }, values);
+const node = { ...C, [LABELS.node]: "node-1" };
+// The node's series also carry the agent pod's host.name (resourcedetection), which the rules aggregate away.
+const nodeFs = (available: string, capacity: string) => [
+    series("k8s_node_filesystem_available_bytes", { ...node, [LABELS.host]: "otel-agent-x7k2p" }, available),
+    series("k8s_node_filesystem_capacity_bytes", { ...node, [LABELS.host]: "otel-agent-x7k2p" }, capacity),
+];
 const cpu = (state: string, values: string) => series("system_cpu_time_seconds_total", { ...host, cpu: "cpu0", state }, values);
 const mem = (state: string, values: string) => series("system_memory_usage_bytes", { ...host, state }, values);
 
 const alerts: AlertDefinition[] = [
     {
-        alert: "HostFilesystemFillingUp",
-        expr: `host:filesystem_free:ratio < 0.2\nand predict_linear(sum by (${FS}) (system_filesystem_usage_bytes{state="free"})[6h:5m], 86400) < 0`,
+        alert: "KubeNodeFilesystemFillingUp",
+        expr: `node:filesystem_available:ratio < 0.2\nand predict_linear(min by (${NODE}) (k8s_node_filesystem_available_bytes)[6h:5m], 86400) < 0`,
         for: "1h",
         severity: "warning",
-        summary: `Filesystem {{ $labels.mountpoint }} on ${on} will be full within a day`,
-        description: "The filesystem has less than 20% free and, at the rate it has filled over the last 6 hours, will be full within 24 hours.",
-        fires: { series: [fs("free", "25-0.1x140"), fs("used", "75+0.1x140")], at: "130m", alerts: [{ ...host, mountpoint: "/var/lib/rancher" }] },
-        quiet: { series: [fs("free", "15x140"), fs("used", "85x140")], at: "130m" },
+        summary: `Filesystem of node ${show("node")} (cluster ${show("cluster")}) will be full within a day`,
+        description: "The kubelet's node filesystem (the one holding /var/lib/kubelet: pod logs, emptyDirs, and images unless the runtime keeps them elsewhere) has less than 20% free and, at the rate it has filled over the last 6 hours, will be full within 24 hours.",
+        fires: { series: nodeFs("25-0.1x140", "100x140"), at: "130m", alerts: [node] },
+        quiet: { series: nodeFs("15x140", "100x140"), at: "130m" },
     },
     {
-        alert: "HostFilesystemAlmostFull",
-        expr: "host:filesystem_free:ratio < 0.05",
+        alert: "KubeNodeFilesystemAlmostFull",
+        expr: "node:filesystem_available:ratio < 0.05",
         for: "5m",
         severity: "critical",
-        summary: `Filesystem {{ $labels.mountpoint }} on ${on} is over 95% full`,
-        description: "The filesystem is nearly full: containers on it fail their writes and the kubelet starts evicting pods.",
-        fires: { series: [fs("free", "3x20"), fs("used", "97x20")], at: "10m", alerts: [{ ...host, mountpoint: "/var/lib/rancher" }] },
+        summary: `Filesystem of node ${show("node")} (cluster ${show("cluster")}) is over 95% full`,
+        description: "The kubelet's node filesystem is nearly full: the kubelet evicts pods below its hard threshold (nodefs.available: 10% by default, 5% on k3s) and containers on it fail their writes.",
+        fires: { series: nodeFs("3x20", "100x20"), at: "10m", alerts: [node] },
     },
     {
         alert: "HostCpuSaturated",
