@@ -42,7 +42,9 @@ async function program() {
         retentionDays: { metrics: config.retention.metrics.days, logs: config.retention.logs.days, traces: config.retention.traces.days },
         buckets: config.buckets,
     }, withAws);
-    const pki = new MutualTls(`${name}-pki`, { certificates: config.certificates, domain: config.domain, k3s: config.clusterKind === "ec2-k3s" });
+    const pki = new MutualTls(`${name}-pki`, {
+        certificates: config.certificates, domain: config.domain, k3s: config.clusterKind === "ec2-k3s", otlpClients: config.otlpClients,
+    });
 
     // The cluster: a single EC2 host running k3s (dev), or an existing cluster from its kubeconfig (prod).
     const host = config.clusterKind === "ec2-k3s"
@@ -57,23 +59,26 @@ async function program() {
     }, { provider: cluster.provider });
     const withCluster = { providers: { aws: awsProvider, kubernetes: cluster.provider }, dependsOn: [namespace] };
 
-    // Kafka (optional): the brokers, and the SCRAM credentials its clients (Mimir, the gateway) read from a Secret.
+    // Kafka (optional): the brokers, topics, and a SCRAM user per client role with its ACLs; each role reads its own
+    // credentials from its own Secret (Mimir's and the gateway's here, the agents' in their namespace).
     const kafka = config.kafka && new KafkaBuffer(`${name}-kafka`, { kafka: config.kafka, stack: config.stack }, withAws);
-    const kafkaDeps = kafka
-        ? [kafkaClientSecret(`${name}-kafka-client`, NAMESPACE, kafka.clientSecretData, { provider: cluster.provider, dependsOn: [namespace] })]
+    const kafkaSecret = (role: "gateway" | "mimir") => kafka
+        ? [kafkaClientSecret(`${name}-kafka-${role}`, role, NAMESPACE, kafka.clientSecretData[role], { provider: cluster.provider, dependsOn: [namespace] })]
         : [];
+    const [kafkaMimir, kafkaGateway] = [kafkaSecret("mimir"), kafkaSecret("gateway")];
 
     // The backends, each with its server certificate; Loki, Tempo and Mimir store in their buckets.
     const { base, backends } = plan;
     const ca = pki.caCertPem;
     const storing = (backend: "loki" | "tempo" | "mimir") => ({
-        base, plan: backends[backend], serverTls: pki.servers[backend], caCertPem: ca,
+        base, plan: backends[backend], serverTls: pki.servers[backend], clientTls: pki.clients[backend], caCertPem: ca,
         buckets: buckets.bucketNames, bucketPolicyJson: buckets.policyJsonFor([backend]),
         // Each backend's own role trusts the cluster's OIDC provider: the k3s host's published issuer, or the existing cluster's.
         oidcProvider: host?.oidcProvider ?? config.oidcProvider!,
     });
     const alertmanager = new Alertmanager(`${name}-alertmanager`, {
-        base, plan: backends.alertmanager, serverTls: pki.servers.alertmanager, caCertPem: ca, credentials: config.alerting.credentials,
+        base, plan: backends.alertmanager, serverTls: pki.servers.alertmanager, clientTls: pki.clients.alertmanager, caCertPem: ca,
+        credentials: config.alerting.credentials,
     }, withCluster);
     // Grafana's endpoint issues its certificate first, so that the certificate-expiry rules below include it.
     const grafanaEndpoint = new GrafanaEndpoint(`${name}-grafana-endpoint`, {
@@ -83,7 +88,7 @@ async function program() {
         namespace: NAMESPACE,
         files: pki.validity.apply(certificates => ruleFiles({ ...config.content, certificates })),
     }, withCluster);
-    const mimir = new Mimir(`${name}-mimir`, storing("mimir"), { ...withCluster, dependsOn: [namespace, rules, ...kafkaDeps] });
+    const mimir = new Mimir(`${name}-mimir`, storing("mimir"), { ...withCluster, dependsOn: [namespace, rules, ...kafkaMimir] });
     const loki = new Loki(`${name}-loki`, storing("loki"), withCluster);
     const tempo = new Tempo(`${name}-tempo`, storing("tempo"), withCluster);
     const grafana = new Grafana(`${name}-grafana`, {
@@ -96,10 +101,10 @@ async function program() {
     // The collectors: the gateway after the backends it exports to, the agents after the gateway.
     const gateway = new OtelGateway(`${name}-otel-gateway`, {
         base, plan: plan.collectors.gateway, serverTls: pki.servers["otel-gateway"], caCertPem: ca, clientTls: pki.clients["otel-gateway"],
-    }, { ...withCluster, dependsOn: [namespace, ...kafkaDeps, mimir, loki, tempo] });
+    }, { ...withCluster, dependsOn: [namespace, ...kafkaGateway, mimir, loki, tempo] });
     const agent = new OtelAgent(`${name}-otel-agent`, {
-        base, plan: plan.collectors.agent, serverTls: pki.servers["otel-agent"], caCertPem: ca, clientTls: pki.clients["otel-agent"],
-        ingressCidrs: config.ingressCidrs, kafkaClientSecretData: kafka?.clientSecretData,
+        base, plan: plan.collectors.agent, serverTls: pki.servers["otel-agent"], caCertPem: ca, clientTls: pki.clients["otel-agent"], otlpClientCaPem: pki.otlpClientCaPem,
+        ingressCidrs: config.ingressCidrs, kafkaClientSecretData: kafka?.clientSecretData.agent,
     }, { ...withCluster, dependsOn: [gateway] });
     // Least privilege on the network, once both namespaces exist: default-deny, then only the stack's own connections.
     new NetworkPolicies(`${name}-network`, { plan, config }, { ...withCluster, dependsOn: [namespace, agent] });
@@ -119,8 +124,8 @@ async function program() {
             inCluster: `${serviceHost(AGENT_RELEASE, AGENT_NAMESPACE)}:${OTLP_GRPC_PORT}`,
             ...(config.domain && config.ingressCidrs.length > 0 ? { public: `otlp.${config.domain}:${OTLP_GRPC_PORT}` } : {}),
         },
-        appClientCertPem: pki.clients.app.certPem,
-        appClientKeyPem: pki.clients.app.keyPem,
+        // One client certificate per application (`otlpClients`), name → { certPem, keyPem (secret) }.
+        otlpClients: pki.otlpClients,
         metricsEndpoints: [alertmanager, mimir, loki, tempo, grafana].flatMap(r => r.metrics),
         backendRequests: plan.capacity,
         ...(host ? { hostPublicIp: host.publicIp, hostInstanceId: host.instanceId } : {}),

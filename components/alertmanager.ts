@@ -1,9 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BackendRelease, BackendReleaseArgs } from "./backend-release";
+import { BackendRelease, BackendReleaseArgs, clientTlsKeys } from "./backend-release";
+import type { KeyPair } from "./mtls";
 import { Integration, RECEIVER_CREDENTIAL_FILE, RECEIVER_SECRET } from "./render/backends/alertmanager";
 
 export interface AlertmanagerArgs extends BackendReleaseArgs {
+    /** Alertmanager's client certificate, presented to its gossip peers. */
+    clientTls: KeyPair;
     /** The routing key, API key or URL of each integration in `base.alerting.integrations` (secrets). */
     credentials: Readonly<Partial<Record<Integration, pulumi.Input<string>>>>;
 }
@@ -16,7 +19,7 @@ export class Alertmanager extends BackendRelease {
     constructor(name: string, args: AlertmanagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("observability:backends:Alertmanager", name, args.base, opts);
         const integrations = args.base.alerting.integrations;
-        const deps: pulumi.Resource[] = [this.createTlsSecret(name, "alertmanager", args)];
+        const deps: pulumi.Resource[] = [this.createTlsSecret(name, "alertmanager", args, clientTlsKeys(args.clientTls))];
         if (integrations.length > 0) {
             const stringData: Record<string, pulumi.Output<string>> = {};
             for (const i of integrations) {

@@ -22,6 +22,11 @@ export interface BackendReleaseArgs {
     caCertPem: pulumi.Input<string>;
 }
 
+/** The Secret keys of a component's client pair, next to its server pair: what it presents when it dials. */
+export function clientTlsKeys(clientTls: KeyPair): Record<string, pulumi.Input<string>> {
+    return { "client.crt": clientTls.certPem, "client.key": clientTls.keyPem };
+}
+
 /** A Helm release of one backend plus the Kubernetes TLS Secret it mounts. Subclasses add their own resources. */
 export abstract class BackendRelease extends pulumi.ComponentResource {
     public release!: k8s.helm.v3.Release;
@@ -75,6 +80,8 @@ export abstract class BackendRelease extends pulumi.ComponentResource {
 export interface StoringBackendArgs extends BackendReleaseArgs {
     /** Bucket name per store, from `TelemetryBuckets`. */
     buckets: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** The backend's client certificate: its components present it to each other, to their caches and to other services. */
+    clientTls: KeyPair;
     /** IAM policy JSON on this backend's buckets (for its IRSA role). */
     bucketPolicyJson: pulumi.Input<string>;
     /**
@@ -101,7 +108,7 @@ export abstract class StoringBackendRelease extends BackendRelease {
         new aws.iam.RolePolicy(`${name}-irsa`, { role: role.id, policy: args.bucketPolicyJson }, { parent: this });
         this.roleArn = role.arn;
 
-        const secret = this.createTlsSecret(name, backend, args);
+        const secret = this.createTlsSecret(name, backend, args, clientTlsKeys(args.clientTls));
         const values = pulumi.all([pulumi.output(args.buckets), role.arn]).apply(([buckets, roleArn]) =>
             fillPlaceholders(args.plan.values, backend, buckets, roleArn));
         this.install(name, args.plan, values, [secret]);

@@ -3,7 +3,8 @@ import * as tls from "@pulumi/tls";
 import type { CertificateConfig } from "./config/schema";
 import type { CertificateValidity } from "./render/rules/catalogue/certificates";
 import {
-    CLIENT_IDENTITIES, ClientIdentity, K3S_CAS, K3sCa, k3sCaResourceName, NAMESPACE, SERVER_IDENTITIES, serverDnsNames,
+    CA_USES, CLIENT_IDENTITIES, CLIENT_USES, ClientIdentity, K3S_CAS, K3sCa, k3sCaResourceName, NAMESPACE, OTLP_CLIENT_OU, SERVER_IDENTITIES,
+    SERVER_USES, serverDnsNames,
 } from "./render/pki";
 
 export interface MutualTlsArgs {
@@ -17,6 +18,8 @@ export interface MutualTlsArgs {
     k3s?: boolean;
     /** Organization in every subject. Defaults to `observability-stack`. */
     organization?: string;
+    /** Applications sending OTLP to the agents (`otlpClients`): a client certificate each, from a CA of its own. Defaults to none. */
+    otlpClients?: readonly string[];
 }
 
 /** A certificate and its private key (the key is always a secret Output). */
@@ -35,21 +38,24 @@ export interface K3sPki {
     readonly admin: KeyPair;
 }
 
-const CA_USES = ["cert_signing", "crl_signing", "digital_signature"];
-// Servers also authenticate as clients: pods of one backend call each other (gRPC, gossip) with their own certificate.
-const SERVER_USES = ["digital_signature", "key_encipherment", "server_auth", "client_auth"];
-const CLIENT_USES = ["digital_signature", "key_encipherment", "client_auth"];
-
 /**
- * The stack's PKI, all made with `@pulumi/tls`: a root CA, a server certificate per backend service, client
- * certificates for the collectors and Grafana, and (for a k3s host) the cluster CAs and an admin certificate.
- * Leaf certificates carry `earlyRenewalHours`, so a `pulumi up` inside the renewal window re-issues them.
+ * The stack's PKI, all made with `@pulumi/tls`: a root CA, a server certificate per backend service, a client
+ * certificate per component that dials (the collectors, Grafana, each backend), an OTLP client certificate per
+ * application from a CA of its own, and (for a k3s host) the cluster CAs and an admin certificate. Leaf
+ * certificates carry `earlyRenewalHours`, so a `pulumi up` inside the renewal window re-issues them.
  */
 export class MutualTls extends pulumi.ComponentResource {
     /** PEM of the root CA that every backend client verifies against. */
     public readonly caCertPem: pulumi.Output<string>;
     public readonly servers: Readonly<Record<string, KeyPair>>;
     public readonly clients: Readonly<Record<ClientIdentity, KeyPair>>;
+    /** Each OTLP client's certificate and key (`otlpClients`), by name: CN the name, OU `otlp-client`. */
+    public readonly otlpClients: Readonly<Record<string, KeyPair>>;
+    /**
+     * The agents' OTLP trust (PEM bundle): the CA of each listed OTLP client, and no other, so a removed client's
+     * certificate (its CA deleted with it) chains to nothing the agents trust. With no client, one CA that signs nothing.
+     */
+    public readonly otlpClientCaPem: pulumi.Output<string>;
     public readonly k3s?: K3sPki;
 
     private readonly root: KeyPair;
@@ -82,6 +88,20 @@ export class MutualTls extends pulumi.ComponentResource {
         }
         this.clients = clients;
 
+        // OTLP clients: a CA per client, not the root, so neither the backends (which trust the root) accept an
+        // application's certificate nor the agents any other client's, and dropping a name drops exactly its CA.
+        const otlpClients: Record<string, KeyPair> = {};
+        const otlpCas: pulumi.Output<string>[] = [];
+        for (const client of args.otlpClients ?? []) {
+            const ca = this.selfSignedCa(`${name}-otlp-ca-${client}`, `OTLP client CA ${client}`, `otlp-ca-${client}`);
+            otlpCas.push(ca.certPem);
+            otlpClients[client] = this.issue(`${name}-otlp-client-${client}`, ca, { commonName: client, organizationalUnit: OTLP_CLIENT_OU, uses: CLIENT_USES },
+                { certificate: `otlp-client-${client}`, kind: "client" });
+        }
+        if (otlpCas.length === 0) otlpCas.push(this.selfSignedCa(`${name}-otlp-no-client-ca`, "OTLP client CA (no clients: signs nothing)", "otlp-no-client-ca").certPem);
+        this.otlpClients = otlpClients;
+        this.otlpClientCaPem = pulumi.all(otlpCas).apply(pems => pems.map(p => `${p.trim()}\n`).join(""));
+
         if (args.k3s) {
             // Dedicated CAs for the cluster: k3s advises against sharing a root across clusters or with other PKI.
             // No early renewal on these: rotating a k3s CA needs `k3s certificate rotate-ca` (see docs/architecture.md).
@@ -103,7 +123,7 @@ export class MutualTls extends pulumi.ComponentResource {
         }
 
         this.root = root;
-        this.registerOutputs({ caCertPem: this.caCertPem, servers: this.servers, clients: this.clients, k3s: this.k3s });
+        this.registerOutputs({ caCertPem: this.caCertPem, servers: this.servers, clients: this.clients, otlpClients: this.otlpClients, k3s: this.k3s });
     }
 
     /**
@@ -128,7 +148,7 @@ export class MutualTls extends pulumi.ComponentResource {
             privateKeyPem: key.privateKeyPem,
             subject: { commonName, organization: this.organization },
             isCaCertificate: true,
-            allowedUses: CA_USES,
+            allowedUses: [...CA_USES],
             validityPeriodHours: this.certs.caValidityHours,
             earlyRenewalHours: renew ? this.certs.earlyRenewalHours : undefined,
         }, { parent: this });
@@ -137,13 +157,17 @@ export class MutualTls extends pulumi.ComponentResource {
     }
 
     private issue(
-        name: string, ca: KeyPair, spec: { commonName: string; organization?: string; dnsNames?: string[]; ipAddresses?: pulumi.Input<string>[]; uses: string[] },
+        name: string, ca: KeyPair,
+        spec: { commonName: string; organization?: string; organizationalUnit?: string; dnsNames?: string[]; ipAddresses?: pulumi.Input<string>[]; uses: readonly string[] },
         id: Omit<CertificateValidity, "notAfter">,
     ): KeyPair {
         const key = new tls.PrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
         const csr = new tls.CertRequest(`${name}-csr`, {
             privateKeyPem: key.privateKeyPem,
-            subject: { commonName: spec.commonName, organization: spec.organization ?? this.organization },
+            subject: {
+                commonName: spec.commonName, organization: spec.organization ?? this.organization,
+                ...(spec.organizationalUnit ? { organizationalUnit: spec.organizationalUnit } : {}),
+            },
             dnsNames: spec.dnsNames,
             ipAddresses: spec.ipAddresses,
         }, { parent: this });
@@ -151,7 +175,7 @@ export class MutualTls extends pulumi.ComponentResource {
             certRequestPem: csr.certRequestPem,
             caPrivateKeyPem: ca.keyPem,
             caCertPem: ca.certPem,
-            allowedUses: spec.uses,
+            allowedUses: [...spec.uses],
             validityPeriodHours: this.certs.validityHours,
             earlyRenewalHours: this.certs.earlyRenewalHours,
         }, { parent: this });

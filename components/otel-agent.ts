@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BackendRelease, BackendReleaseArgs } from "./backend-release";
+import { BackendRelease, BackendReleaseArgs, clientTlsKeys } from "./backend-release";
 import type { KeyPair } from "./mtls";
 import { AGENT_NAMESPACE, AGENT_RELEASE, OtelConfig } from "./render/collector/otel";
 import { kafkaClientSecret } from "./kafka";
@@ -12,9 +12,11 @@ export interface OtelAgentArgs extends BackendReleaseArgs {
     plan: RenderedCollector;
     /** The agent's client certificate, presented to the gateway and to the components it scrapes. */
     clientTls: KeyPair;
+    /** The CAs of the applications allowed to send OTLP (`MutualTls.otlpClientCaPem`): the receiver trusts only these. */
+    otlpClientCaPem: pulumi.Input<string>;
     /** CIDRs allowed to send OTLP from outside the cluster; none keeps the agents' Service internal. */
     ingressCidrs: readonly string[];
-    /** With Kafka: the kafka-client Secret's data (brokers, SCRAM credentials), created in the agents' namespace. */
+    /** With Kafka: the agents' Kafka Secret data (brokers, the agents' SCRAM password), created in their namespace only. */
     kafkaClientSecretData?: pulumi.Output<Record<string, string>>;
 }
 
@@ -37,9 +39,9 @@ export class OtelAgent extends BackendRelease {
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
             metadata: { name: AGENT_NAMESPACE, labels: agentNamespaceLabels() },
         }, { parent: this });
-        const secret = this.createTlsSecret(name, AGENT_RELEASE, args, { "client.crt": args.clientTls.certPem, "client.key": args.clientTls.keyPem }, [namespace]);
+        const secret = this.createTlsSecret(name, AGENT_RELEASE, args, { ...clientTlsKeys(args.clientTls), "otlp-clients.crt": args.otlpClientCaPem }, [namespace]);
         const kafkaSecret = args.kafkaClientSecretData
-            && kafkaClientSecret(`${name}-kafka-client`, AGENT_NAMESPACE, args.kafkaClientSecretData, { parent: this, dependsOn: [namespace] });
+            && kafkaClientSecret(`${name}-kafka-client`, "agent", AGENT_NAMESPACE, args.kafkaClientSecretData, { parent: this, dependsOn: [namespace] });
         const access = plan.namespaceRole ? this.scrapeAccess(name, plan.namespaceRole) : [];
         this.install(name, plan, plan.values, [secret, ...(kafkaSecret ? [kafkaSecret] : []), ...access]);
         this.service = new k8s.core.v1.Service(`${name}-service`, {

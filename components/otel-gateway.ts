@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BackendRelease, BackendReleaseArgs } from "./backend-release";
+import { BackendRelease, BackendReleaseArgs, clientTlsKeys } from "./backend-release";
 import type { KeyPair } from "./mtls";
 import { GATEWAY_HEADLESS_SERVICE, GATEWAY_RELEASE, OtelConfig } from "./render/collector/otel";
 import { gatewayHeadlessSpec, RenderedCollector } from "./render/collector/releases";
@@ -29,7 +29,7 @@ export class OtelGateway extends BackendRelease {
         super("observability:collectors:OtelGateway", name, args.base, opts);
         const plan = args.plan;
         this.config = plan.config;
-        const secret = this.createTlsSecret(name, GATEWAY_RELEASE, args, { "client.crt": args.clientTls.certPem, "client.key": args.clientTls.keyPem });
+        const secret = this.createTlsSecret(name, GATEWAY_RELEASE, args, clientTlsKeys(args.clientTls));
         this.install(name, plan, plan.values, [secret]);
         if (args.base.kafka === undefined) {
             this.headlessService = new k8s.core.v1.Service(`${name}-headless`, {

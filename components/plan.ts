@@ -41,6 +41,7 @@ export function backendBase(config: StackConfig): BackendBase {
         collector: config.collector,
         kafka: config.kafka?.settings,
         ingressController: config.ingressController,
+        otlpClients: config.otlpClients,
     };
 }
 

@@ -81,8 +81,11 @@ function resourceOutputs(type: string, name: string, inputs: Record<string, unkn
         case "aws:msk/cluster:Cluster": {
             const cluster = String(inputs.clusterName);
             const count = Number(inputs.numberOfBrokerNodes);
-            const brokers = Array.from({ length: count }, (_, i) => `b-${i + 1}.${cluster}.${h.slice(0, 6)}.c2.kafka.${r}.amazonaws.com:9096`);
-            return { id: arn("kafka", `cluster/${cluster}/${h}`), state: { ...state, arn: arn("kafka", `cluster/${cluster}/${h}`), bootstrapBrokersSaslScram: brokers.join(",") } };
+            const brokers = (port: number) => Array.from({ length: count }, (_, i) => `b-${i + 1}.${cluster}.${h.slice(0, 6)}.c2.kafka.${r}.amazonaws.com:${port}`).join(",");
+            return {
+                id: arn("kafka", `cluster/${cluster}/${h}`),
+                state: { ...state, arn: arn("kafka", `cluster/${cluster}/${h}`), bootstrapBrokersSaslScram: brokers(9096), bootstrapBrokersSaslIam: brokers(9098) },
+            };
         }
         case "tls:index/privateKey:PrivateKey":
             return {

@@ -260,7 +260,7 @@ describe("backend releases (rendered stacks)", () => {
             const gen = stack === "dev" ? YAML.parse(values.tempo.config).metrics_generator : values.tempo.metricsGenerator.config;
             assert.deepEqual(gen.storage.remote_write, [{
                 url: "https://mimir-distributor.observability.svc:8080/api/v1/push", send_exemplars: true,
-                tls_config: { ca_file: `${TLS_DIR}/ca.crt`, cert_file: `${TLS_DIR}/tls.crt`, key_file: `${TLS_DIR}/tls.key`, server_name: "mimir-distributor.observability.svc", insecure_skip_verify: false, min_version: "TLS12" },
+                tls_config: { ca_file: `${TLS_DIR}/ca.crt`, cert_file: `${TLS_DIR}/client.crt`, key_file: `${TLS_DIR}/client.key`, server_name: "mimir-distributor.observability.svc", insecure_skip_verify: false, min_version: "TLS12" },
             }]);
             assert.ok(values.mimir.mimir.structuredConfig.limits.max_global_exemplars_per_user > 0);
             const overrides = stack === "dev" ? YAML.parse(values.tempo.config).overrides : values.tempo.overrides;

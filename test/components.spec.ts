@@ -121,20 +121,19 @@ describe("MutualTls", () => {
         assert.ok((grafanaCsr.inputs.dnsNames as string[]).includes("grafana.obs.example.com"));
         assert.equal(grafanaCsr.inputs.privateKeyPem, SECRET_MASK);
         const server = one(result, "LocallySignedCert", "t-pki-server-loki");
-        assert.ok((server.inputs.allowedUses as string[]).includes("server_auth"));
-        // Servers also act as clients of their own peers (internal gRPC, gossip), with the same certificate.
-        assert.ok((server.inputs.allowedUses as string[]).includes("client_auth"));
+        // Each certificate authenticates one side: a backend that dials presents its own client certificate.
+        assert.deepEqual(server.inputs.allowedUses, ["digital_signature", "server_auth"]);
         assert.equal(server.inputs.earlyRenewalHours, 720);
         assert.equal(server.inputs.validityPeriodHours, 8760);
-        const client = one(result, "LocallySignedCert", "t-pki-client-otel-agent");
-        assert.ok((client.inputs.allowedUses as string[]).includes("client_auth"));
-        assert.ok(!(client.inputs.allowedUses as string[]).includes("server_auth"));
+        for (const id of ["otel-agent", "loki", "alertmanager"]) {
+            assert.deepEqual(one(result, "LocallySignedCert", `t-pki-client-${id}`).inputs.allowedUses, ["digital_signature", "client_auth"], id);
+        }
         // Leaves are signed by the root CA; the k3s admin by the k3s client CA, in system:masters.
         assert.equal(server.inputs.caCertPem, await value(pki.caCertPem));
         const admin = one(result, "LocallySignedCert", "t-pki-k3s-admin");
         assert.equal(admin.inputs.caCertPem, await value(pki.k3s!.cas["client-ca"].certPem));
         assert.deepEqual(one(result, "CertRequest", "t-pki-k3s-admin-csr").inputs.subject, { commonName: "observability-admin", organization: "system:masters" });
-        assert.equal(ofType(result, "selfSignedCert:SelfSignedCert").length, 6);
+        assert.equal(ofType(result, "selfSignedCert:SelfSignedCert").length, 7, "root, 5 k3s CAs, and the CA of no OTLP client");
         for (const ca of ofType(result, "selfSignedCert:SelfSignedCert")) assert.equal(ca.inputs.isCaCertificate, true);
         assert.equal(one(result, "SelfSignedCert", "t-pki-k3s-server-ca").inputs.earlyRenewalHours, undefined, "k3s CAs must not rotate on their own");
         for (const kp of [pki.servers.loki, pki.clients.grafana, pki.k3s!.admin, pki.k3s!.cas["server-ca"]]) {

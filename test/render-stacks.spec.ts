@@ -52,8 +52,8 @@ describe("offline render of both stacks", () => {
             }
         }
         assert.ok(of("aws:s3/bucketPolicy:BucketPolicy").every(p => JSON.parse(p.inputs.policy).Statement[0].Condition.Bool["aws:SecureTransport"] === "false"));
-        assert.equal(of("tls:index/selfSignedCert:SelfSignedCert").length, 6, "root CA + 5 k3s CAs");
-        assert.equal(of("tls:index/locallySignedCert:LocallySignedCert").length, 13, "7 servers + 4 clients + k3s admin + Grafana's endpoint");
+        assert.equal(of("tls:index/selfSignedCert:SelfSignedCert").length, 7, "root CA + 5 k3s CAs + the OTLP client example-app's CA");
+        assert.equal(of("tls:index/locallySignedCert:LocallySignedCert").length, 17, "7 servers + 7 clients + k3s admin + Grafana's endpoint + example-app");
         assert.equal(of("aws:ssm/parameter:Parameter").length, 6);
         assert.equal(of("pulumi-nodejs:dynamic/observability:ApiServerReadiness").length, 1);
         // The tree: index.ts wires the components at the top level.
@@ -99,7 +99,7 @@ describe("offline render of both stacks", () => {
             const { files, secretValues } = rendered[stack];
             // Every private key the program made reached some resource only as a secret, so the scan below covers it.
             const keys = rendered[stack].resources.filter(r => r.type === "tls:index/privateKey:PrivateKey");
-            assert.equal(keys.length, stack === "dev" ? 20 : 13);
+            assert.equal(keys.length, stack === "dev" ? 25 : 17);
             for (const k of keys) {
                 const pem = fakePem(k.inputs.algorithm === "RSA" ? "RSA PRIVATE KEY" : "EC PRIVATE KEY", k.name);
                 assert.ok(secretValues.includes(pem), `${k.name} never passed as a secret`);

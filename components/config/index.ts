@@ -5,6 +5,7 @@
 // deploys is planned from the result (components/plan.ts).
 import * as pulumi from "@pulumi/pulumi";
 import { parseAlerting, parseContent } from "./alerting";
+import { parseOtlpClients } from "./clients";
 import { parseCluster } from "./cluster";
 import { parseCollector } from "./collector";
 import { parseGrafana } from "./grafana";
@@ -41,6 +42,7 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
     const collector = parseCollector(r, environment);
     const kafka = parseKafka(r, { environment, clusterKind });
     const networkAccess = parseNetworkAccess(r, { clusterKind, vpcCidr: network.vpcCidr, ingressController: grafana.ingressController });
+    const otlpClients = parseOtlpClients(r);
     checkRisks(r, {
         environment, ingressCidrs: network.ingressCidrs, buckets, gateway: collector.gateway, kafkaRetentionHours: kafka?.msk?.retentionHours,
         maintenance: alerting.maintenance,
@@ -69,6 +71,7 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
         collector,
         kafka,
         networkAccess,
+        otlpClients,
     };
 }
 

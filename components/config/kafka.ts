@@ -1,16 +1,19 @@
 // Kafka buffering between the agents and the gateway (and Mimir's ingest storage): off, an MSK cluster this stack
 // creates, or existing brokers; never plaintext.
-import { KAFKA_DEFAULT_USERNAME, KAFKA_MODES } from "../render/kafka";
+import { KAFKA_MODES, KAFKA_USERS } from "../render/kafka";
 import { mimirIngesters } from "../render/backends/mimir";
 import { ConfigReader } from "./reader";
 import { ClusterKind, ConfigKey, DEFAULTS, Environment, KafkaConfig } from "./schema";
+
+/** The admin SCRAM user of existing brokers when `kafkaUsername` is unset (the name the single shared login had). */
+export const KAFKA_DEFAULT_ADMIN_USERNAME = "observability";
 
 /** A `host:port` with a DNS name or IPv4 address. */
 const BROKER_RE = /^(?=.{1,253}:)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*:(\d{1,5})$/;
 
 export function parseKafka(r: ConfigReader, ctx: { environment: Environment; clusterKind: ClusterKind }): KafkaConfig | undefined {
     const mode = r.oneOf("kafka", KAFKA_MODES, "off") ?? "off";
-    const mskKeys = ["kafkaSubnetIds", "kafkaClientSecurityGroupIds", "kafkaInstanceType", "kafkaVolumeGiB", "kafkaRetentionHours"] as const;
+    const mskKeys = ["kafkaSubnetIds", "kafkaClientSecurityGroupIds", "kafkaAdminSecurityGroupIds", "kafkaInstanceType", "kafkaVolumeGiB", "kafkaRetentionHours"] as const;
     const existingKeys = ["kafkaBrokers", "kafkaUsername"] as const;
     const onlyFor = (keys: readonly ConfigKey[], forMode: string) => {
         for (const key of keys) if (r.text(key) !== undefined) r.add(key, r.text(key), `only read with kafka ${forMode}`, `unset, or set kafka to ${forMode}`);
@@ -18,7 +21,7 @@ export function parseKafka(r: ConfigReader, ctx: { environment: Environment; clu
     if (mode !== "msk") onlyFor(mskKeys, "msk");
     if (mode !== "existing") {
         onlyFor(existingKeys, "existing");
-        if (r.secret("kafkaPassword") !== undefined) r.add("kafkaPassword", "[secret]", "only read with kafka existing (msk generates its own)", "unset, or set kafka to existing");
+        if (r.secret("kafkaPassword") !== undefined) r.add("kafkaPassword", "[secret]", "only read with kafka existing (msk generates the roles' passwords; its admin is the deployer's IAM identity)", "unset, or set kafka to existing");
     }
     if (mode === "off") {
         if (r.text("kafkaPartitions") !== undefined) r.add("kafkaPartitions", r.text("kafkaPartitions"), "only read with kafka msk or existing", "unset while kafka is off");
@@ -28,9 +31,12 @@ export function parseKafka(r: ConfigReader, ctx: { environment: Environment; clu
     const ingesters = mimirIngesters(ctx.environment);
     const partitions = r.integer("kafkaPartitions", DEFAULTS.kafkaPartitions, ingesters, 1000,
         `partitions per topic; at least Mimir's ${ingesters} ingester${ingesters === 1 ? "" : "s"}, each of which consumes its own partition`);
-    const list = (key: ConfigKey, item: RegExp, what: string, allowed: string, min: number, max: number): string[] => {
+    const list = (key: ConfigKey, item: RegExp, what: string, allowed: string, min: number, max: number, optional = false): string[] | undefined => {
         const raw = r.json(key, "array") as unknown[] | undefined;
-        if (raw === undefined) { r.add(key, undefined, `required for kafka ${mode}`, allowed); return []; }
+        if (raw === undefined) {
+            if (!optional) r.add(key, undefined, `required for kafka ${mode}`, allowed);
+            return optional ? undefined : [];
+        }
         const out: string[] = [];
         let bad = false;
         for (const x of raw) {
@@ -43,19 +49,24 @@ export function parseKafka(r: ConfigReader, ctx: { environment: Environment; clu
     };
 
     if (mode === "existing") {
-        const brokers = list("kafkaBrokers", BROKER_RE, "a host:port", 'the brokers\' TLS listeners, e.g. ["b-1.kafka.internal:9096", "b-2.kafka.internal:9096"]', 1, 50);
+        const brokers = list("kafkaBrokers", BROKER_RE, "a host:port", 'the brokers\' TLS listeners, e.g. ["b-1.kafka.internal:9096", "b-2.kafka.internal:9096"]', 1, 50) ?? [];
         for (const b of brokers) {
             const port = Number(b.split(":").pop());
             if (port < 1 || port > 65535) r.add("kafkaBrokers", b, "port out of range", "a port from 1 to 65535");
             else if (port === 9092) r.add("kafkaBrokers", b, "the plaintext listener; MSK's SASL/SCRAM TLS listener is 9096", "the brokers' SASL/SCRAM TLS listener, e.g. b-1.kafka.internal:9096");
         }
-        const username = r.text("kafkaUsername") ?? KAFKA_DEFAULT_USERNAME;
-        if (!/^[A-Za-z0-9._-]{1,64}$/.test(username)) r.add("kafkaUsername", username, "not a SCRAM user name", "1 to 64 of letters, digits, . _ -");
+        // The admin: the program's Kafka provider logs in as it to create the topics, the roles' SCRAM users and their ACLs.
+        const adminUsername = r.text("kafkaUsername") ?? KAFKA_DEFAULT_ADMIN_USERNAME;
+        const roleUsers = Object.values(KAFKA_USERS);
+        if (!/^[A-Za-z0-9._-]{1,64}$/.test(adminUsername)) r.add("kafkaUsername", adminUsername, "not a SCRAM user name", "1 to 64 of letters, digits, . _ -");
+        else if (roleUsers.includes(adminUsername)) {
+            r.add("kafkaUsername", adminUsername, "the SCRAM user of a client role, whose password the program sets", `an admin user other than ${roleUsers.join(", ")}`);
+        }
         const password = r.secret("kafkaPassword");
         if (password === undefined) {
-            r.add("kafkaPassword", undefined, "required for kafka existing (SASL/SCRAM-SHA-512 over TLS)", "the SCRAM user's password, set with: pulumi config set --secret kafkaPassword <password>");
+            r.add("kafkaPassword", undefined, "required for kafka existing (the admin's login, SASL/SCRAM-SHA-512 over TLS, used only by pulumi up)", "the admin's password, set with: pulumi config set --secret kafkaPassword <password>");
         }
-        return { settings: { mode, partitions, username }, brokers: brokers.sort(), password };
+        return { settings: { mode, partitions }, brokers: brokers.sort(), adminUsername, password };
     }
 
     // mode === "msk"
@@ -65,7 +76,11 @@ export function parseKafka(r: ConfigReader, ctx: { environment: Environment; clu
     }
     const subnetIds = list("kafkaSubnetIds", /^subnet-[0-9a-f]{8,17}$/, "a subnet ID", "2 or 3 private subnets of the cluster's VPC, each in its own availability zone, e.g. [\"subnet-0a1b2c3d\", \"subnet-4e5f6a7b\", \"subnet-8c9d0e1f\"]", 2, 3);
     const clientSecurityGroupIds = list("kafkaClientSecurityGroupIds", /^sg-[0-9a-f]{8,17}$/, "a security group ID",
-        "the security groups of the cluster's nodes (the only sources allowed to reach the brokers), e.g. [\"sg-0a1b2c3d\"]", 1, 5);
+        "the security groups of the cluster's nodes (the only sources allowed to reach the brokers), e.g. [\"sg-0a1b2c3d\"]", 1, 5) ?? [];
+    // The admin listener (IAM, 9098) is open only to where `pulumi up` runs; unset: the nodes (a runner on the cluster).
+    const adminSecurityGroupIds = list("kafkaAdminSecurityGroupIds", /^sg-[0-9a-f]{8,17}$/, "a security group ID",
+        "the security groups of the host or runner that runs pulumi up inside the VPC (the only sources of the brokers' IAM listener, 9098), e.g. [\"sg-0a1b2c3d\"]", 1, 5, true)
+        ?? clientSecurityGroupIds;
     const instanceType = r.text("kafkaInstanceType") ?? DEFAULTS.kafkaInstanceType;
     if (!/^kafka\.(t3\.small|[a-z][0-9][a-z]*\.(large|[0-9]*xlarge))$/.test(instanceType)) {
         r.add("kafkaInstanceType", instanceType, "not an MSK broker type", "an MSK broker type such as kafka.m7g.large or kafka.m5.xlarge");
@@ -73,7 +88,7 @@ export function parseKafka(r: ConfigReader, ctx: { environment: Environment; clu
     const volumeGiB = r.integer("kafkaVolumeGiB", DEFAULTS.kafkaVolumeGiB, 10, 16384, "GiB of EBS storage per broker");
     const retentionHours = r.integer("kafkaRetentionHours", DEFAULTS.kafkaRetentionHours, 1, 168, "hours the brokers keep records: the buffer a backend outage can use");
     return {
-        settings: { mode, partitions, username: KAFKA_DEFAULT_USERNAME },
-        msk: { subnetIds, clientSecurityGroupIds, instanceType, volumeGiB, retentionHours, kafkaVersion: DEFAULTS.kafkaVersion },
+        settings: { mode, partitions },
+        msk: { subnetIds: subnetIds ?? [], clientSecurityGroupIds, adminSecurityGroupIds, instanceType, volumeGiB, retentionHours, kafkaVersion: DEFAULTS.kafkaVersion },
     };
 }

@@ -100,6 +100,8 @@ export interface StackConfig {
     readonly kafka?: KafkaConfig;
     /** Who may reach the stack's pods beyond its own connections (its NetworkPolicies). */
     readonly networkAccess: NetworkAccessConfig;
+    /** Applications that send OTLP to the agents, one client certificate each (components/config/clients.ts); none by default. */
+    readonly otlpClients: readonly string[];
 }
 
 /** The network access the stack's NetworkPolicies grant beyond its own connections (components/config/network-access.ts). */
@@ -117,7 +119,9 @@ export interface KafkaConfig {
     readonly settings: KafkaSettings;
     /** `existing`: the brokers' `host:port` list. */
     readonly brokers?: readonly string[];
-    /** `existing`: the SCRAM password (secret). `msk` generates one. */
+    /** `existing`: the admin SCRAM user, used only by the program's Kafka provider (topics, ACLs, the roles' users). */
+    readonly adminUsername?: string;
+    /** `existing`: the admin's SCRAM password (secret). `msk` has no admin password: its admin is the deployer's IAM identity. */
     readonly password?: pulumi.Output<string>;
     /** `msk`: the cluster to create. */
     readonly msk?: MskSettings;
@@ -164,6 +168,7 @@ export const CONFIG_KEYS = {
     ingressController: "string",
     ingressControllerNamespace: "string",
     otlpClientNamespaces: "array",
+    otlpClients: "array",
     nodeCidrs: "array",
     runbookBaseUrl: "string",
     slos: "array",
@@ -192,6 +197,7 @@ export const CONFIG_KEYS = {
     kafkaPassword: "secret",
     kafkaSubnetIds: "array",
     kafkaClientSecurityGroupIds: "array",
+    kafkaAdminSecurityGroupIds: "array",
     kafkaInstanceType: "string",
     kafkaVolumeGiB: "integer",
     kafkaRetentionHours: "integer",

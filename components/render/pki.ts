@@ -33,9 +33,25 @@ function prefixed(release: string, components: readonly string[]): string[] {
     return components.flatMap(c => [`${release}-${c}`, `${release}-${c}-headless`]);
 }
 
-/** Clients that authenticate with a certificate from the stack's CA (`app`: what applications present to the agents). */
-export const CLIENT_IDENTITIES = ["otel-agent", "otel-gateway", "grafana", "app"] as const;
+/**
+ * Clients that authenticate with a certificate from the stack's CA: the collectors and Grafana, and each backend that
+ * also dials (its own components' gRPC, memcached, gossip peers, the ruler's Alertmanager, remote write). A server
+ * certificate authenticates only servers (server_auth), a client certificate only clients (client_auth).
+ */
+export const CLIENT_IDENTITIES = ["otel-agent", "otel-gateway", "grafana", "loki", "tempo", "mimir", "alertmanager"] as const;
 export type ClientIdentity = (typeof CLIENT_IDENTITIES)[number];
+
+/**
+ * Key usages (`@pulumi/tls` allowedUses) of the CAs, and of the leaves: each authenticates one side only, so a
+ * backend that also dials presents its client certificate, never its server one. The keys are ECDSA, which signs and
+ * never enciphers: no key_encipherment.
+ */
+export const CA_USES: readonly string[] = ["cert_signing", "crl_signing", "digital_signature"];
+export const SERVER_USES: readonly string[] = ["digital_signature", "server_auth"];
+export const CLIENT_USES: readonly string[] = ["digital_signature", "client_auth"];
+
+/** Organizational unit of every OTLP client certificate (`otlpClients`): they are not the stack's CA's, nor its services'. */
+export const OTLP_CLIENT_OU = "otlp-client";
 
 /** DNS SANs of a server: every in-cluster form of each Service name, plus the public name. */
 export function serverDnsNames(id: ServerIdentity, domain?: string, defaultNamespace: string = NAMESPACE): string[] {

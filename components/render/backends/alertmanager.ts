@@ -180,7 +180,7 @@ export function webTlsConfig(): string {
 export function clusterTlsConfig(namespace: string): string {
     return YAML.stringify({
         tls_server_config: { cert_file: TLS_FILES.cert, key_file: TLS_FILES.key, client_ca_file: TLS_FILES.ca, client_auth_type: "RequireAndVerifyClientCert" },
-        tls_client_config: { cert_file: TLS_FILES.cert, key_file: TLS_FILES.key, ca_file: TLS_FILES.ca, server_name: serviceHost(ALERTMANAGER_RELEASE, namespace) },
+        tls_client_config: { cert_file: TLS_FILES.clientCert, key_file: TLS_FILES.clientKey, ca_file: TLS_FILES.ca, server_name: serviceHost(ALERTMANAGER_RELEASE, namespace) },
     });
 }
 

@@ -57,9 +57,18 @@ export interface RenderedRelease {
     readonly metrics: readonly MetricsEndpoint[];
 }
 
-/** Where each backend pod mounts its certificate Secret (`tls.crt`, `tls.key`, `ca.crt`). */
+/**
+ * Where each backend pod mounts its certificate Secret: the server pair (`tls.crt`, `tls.key`: server_auth only), the
+ * client pair it presents when it dials (`client.crt`, `client.key`: client_auth only) and the stack CA (`ca.crt`).
+ */
 export const TLS_DIR = "/etc/observability/tls";
-export const TLS_FILES = { cert: `${TLS_DIR}/tls.crt`, key: `${TLS_DIR}/tls.key`, ca: `${TLS_DIR}/ca.crt` } as const;
+export const TLS_FILES = {
+    cert: `${TLS_DIR}/tls.crt`,
+    key: `${TLS_DIR}/tls.key`,
+    ca: `${TLS_DIR}/ca.crt`,
+    clientCert: `${TLS_DIR}/client.crt`,
+    clientKey: `${TLS_DIR}/client.key`,
+} as const;
 /** Name of the Kubernetes TLS Secret of a server identity. */
 export const tlsSecretName = (identity: string) => `${identity}-tls`;
 
@@ -133,7 +142,11 @@ export function dskitServerTls(opts: { http: boolean; grpc: boolean }): Values {
     };
 }
 
-/** dskit memberlist TLS (gossip between the pods of one backend): the pod's certificate, the server verified as `serverName`. */
+/**
+ * dskit memberlist TLS (gossip between the pods of one backend), the server verified as `serverName`. One block
+ * serves both ends and its certificate is the listener's: the server pair. The listener requests no client
+ * certificate, so a dialing member presents none.
+ */
 export function memberlistTls(serverName: string): Values {
     return {
         tls_enabled: true,
@@ -144,9 +157,17 @@ export function memberlistTls(serverName: string): Values {
     };
 }
 
-/** dskit gRPC client TLS: memberlist's settings, never skipping verification, TLS 1.2 or newer. */
+/** dskit client TLS (gRPC, memcached, HTTP): the pod's client certificate, the server verified as `serverName`, TLS 1.2 or newer. */
 export function dskitClientTls(serverName: string): Values {
-    return { ...memberlistTls(serverName), tls_insecure_skip_verify: false, tls_min_version: "VersionTLS12" };
+    return {
+        tls_enabled: true,
+        tls_cert_path: TLS_FILES.clientCert,
+        tls_key_path: TLS_FILES.clientKey,
+        tls_ca_path: TLS_FILES.ca,
+        tls_server_name: serverName,
+        tls_insecure_skip_verify: false,
+        tls_min_version: "VersionTLS12",
+    };
 }
 
 /** Volume and mount of an identity's TLS Secret (at `TLS_DIR` unless the workload reads it elsewhere). */
@@ -193,14 +214,14 @@ export function memcachedTlsOptions(): string {
 
 /**
  * The memcached exporter's TLS to its memcached on localhost (mimir-distributed and loki: a map rendered as
- * `--key=value`, a bare `--key` for ""): verified as `serverName`, with the pod's certificate as client certificate.
+ * `--key=value`, a bare `--key` for ""): verified as `serverName`, presenting the pod's client certificate.
  */
 export function memcachedExporterTlsArgs(serverName: string): Values {
     return {
         "memcached.tls.enable": "",
         "memcached.tls.ca-file": TLS_FILES.ca,
-        "memcached.tls.cert-file": TLS_FILES.cert,
-        "memcached.tls.key-file": TLS_FILES.key,
+        "memcached.tls.cert-file": TLS_FILES.clientCert,
+        "memcached.tls.key-file": TLS_FILES.clientKey,
         "memcached.tls.server-name": serverName,
     };
 }

@@ -32,6 +32,8 @@ export interface BackendsInput {
     readonly kafka?: KafkaSettings;
     /** The ingress controller in front of Grafana. */
     readonly ingressController: IngressController;
+    /** Applications with an OTLP client certificate (`otlpClients`), which the agents trust. */
+    readonly otlpClients?: readonly string[];
 }
 
 /** The stack-wide, plain part of the input: everything but the Outputs (bucket names, roles). */

@@ -7,9 +7,9 @@ import {
 } from "./common";
 import { podWebIdentity } from "../web-identity";
 
-/** Loki's HTTP client TLS (`frontend.tail_tls_config`): the pod's certificate, the server verified as `serverName`. */
+/** Loki's HTTP client TLS (`frontend.tail_tls_config`): the pod's client certificate, the server verified as `serverName`. */
 function tailTls(serverName: string): Values {
-    return { tls_cert_path: TLS_FILES.cert, tls_key_path: TLS_FILES.key, tls_ca_path: TLS_FILES.ca, tls_server_name: serverName, tls_insecure_skip_verify: false, tls_min_version: "VersionTLS12" };
+    return { tls_cert_path: TLS_FILES.clientCert, tls_key_path: TLS_FILES.clientKey, tls_ca_path: TLS_FILES.ca, tls_server_name: serverName, tls_insecure_skip_verify: false, tls_min_version: "VersionTLS12" };
 }
 
 export const LOKI_RELEASE = "loki";
@@ -131,7 +131,7 @@ export function lokiValues(ctx: BackendContext): RenderedRelease {
         gateway: { enabled: false },
         chunksCache: dev ? { enabled: false } : { enabled: true, replicas: 2, allocatedMemory: 2048, allocatedCPU: "250m", resources: cacheRes.chunks, ...cacheTls },
         resultsCache: dev ? { enabled: false } : { enabled: true, replicas: 2, allocatedMemory: 512, allocatedCPU: "100m", resources: cacheRes.results, ...cacheTls },
-        // The exporter reaches its memcached over TLS on localhost, verifying it as Loki and presenting Loki's certificate.
+        // The exporter reaches its memcached over TLS on localhost, verifying it as Loki and presenting Loki's client certificate.
         memcachedExporter: { resources: cacheRes.exporter, containerSecurityContext: restrictedContainerSecurity(true), ...(dev ? {} : { extraArgs: memcachedExporterTlsArgs(serverName) }) },
         // The caches' pods (memcached's user 11211); their ServiceAccount already mounts no token.
         memcached: { podSecurityContext: restrictedPodSecurity(11211), containerSecurityContext: restrictedContainerSecurity(true) },

@@ -1,5 +1,5 @@
 // Values of `mimir-distributed` 6.1.0: the classic architecture, or ingest storage on the stack's Kafka when Kafka
-// buffering is on (TLS and SASL/SCRAM, brokers and password from the kafka-client Secret); MinIO and the bundled
+// buffering is on (TLS and SASL/SCRAM as user mimir, brokers and password from Mimir's Kafka Secret); MinIO and the bundled
 // Kafka off, blocks and alertmanager state in S3, rules from the deploy's ConfigMap, compactor retention from the metrics retention, gRPC and gossip
 // over mTLS, and a ruler that sends alerts to the standalone Alertmanager.
 import type { Environment } from "../../config/primitives";
@@ -56,16 +56,18 @@ const MIMIR_GRPC_PORT = 9095;
 /**
  * Ingest storage on the stack's Kafka: distributors write, ingesters consume, over TLS (the brokers' certificate
  * verified against the system roots: MSK's are Amazon-issued) with SASL/SCRAM. `${VAR}` is expanded by Mimir
- * (the chart passes -config.expand-env=true) from the kafka-client Secret, so no credential is in the values.
+ * (the chart passes -config.expand-env=true) from Mimir's own Kafka Secret (user `mimir`, ACLs on its topic and on its
+ * ingesters' consumer groups, which Mimir names by instance ID), so no credential is in the values.
  */
-function ingestStorage(kafka: KafkaSettings): Values {
+function ingestStorage(): Values {
     return {
         enabled: true,
         kafka: {
             address: `\${${KAFKA_ENV.brokers}}`,
             topic: KAFKA_TOPICS.mimir,
-            auto_create_topic_enabled: true,
-            auto_create_topic_default_partitions: kafka.partitions,
+            // The program creates the topic with kafkaPartitions partitions; Mimir's user may not create topics (and
+            // with auto-creation on, Mimir would also try to set the brokers' num.partitions at startup).
+            auto_create_topic_enabled: false,
             tls_enabled: true,
             tls_insecure_skip_verify: false,
             tls_min_version: "VersionTLS12",
@@ -104,7 +106,7 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
         usage_stats: { enabled: false },
         ...(kafka
             // Ingest storage: the chart's defaults for distributor and ingester apply (writes go to Kafka).
-            ? { ingest_storage: ingestStorage(kafka), ingester: { ring: { replication_factor: dev ? 1 : 3 } } }
+            ? { ingest_storage: ingestStorage(), ingester: { ring: { replication_factor: dev ? 1 : 3 } } }
             // Classic architecture (the chart's classic-architecture.yaml): no ingest storage, no Kafka.
             : {
                 ingest_storage: { enabled: false, kafka: { address: null, topic: null, auto_create_topic_default_partitions: null } },
@@ -136,7 +138,7 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
         ruler: {
             ruler_client: grpcClient,
             alertmanager_url: alertmanagerUrl,
-            // Alertmanager's web server verifies a client certificate when given; the ruler presents Mimir's.
+            // Alertmanager's web server verifies a client certificate when given; the ruler presents Mimir's client certificate.
             alertmanager_client: dskitClientTls(new URL(alertmanagerUrl).hostname),
             enable_api: true,
             // Ingest storage needs the ruler's queries to go through the query-frontend (remote evaluation).
@@ -144,7 +146,7 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
         },
         memberlist: memberlistTls(serverName),
     };
-    // Prod's caches serve TLS only and require a client certificate: every client of a cache uses Mimir's.
+    // Prod's caches serve TLS only and require a client certificate: every client of a cache presents Mimir's client certificate.
     if (!dev) for (const block of Object.values(CACHE_CLIENTS).flat()) setPath(structuredConfig, block, grpcClient);
 
     // Mimir gossips over memberlist (DNS) and never calls the Kubernetes API, but the chart's ServiceAccount has no
@@ -165,7 +167,7 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
         mimir: { structuredConfig },
         global: {
             extraVolumes: [tls.volume, ...wi.volumes], extraVolumeMounts: [tls.mount, ...wi.mounts],
-            ...(kafka || wi.env.length > 0 ? { extraEnv: [...(kafka ? kafkaEnv(kafka) : []), ...wi.env] } : {}),
+            ...(kafka || wi.env.length > 0 ? { extraEnv: [...(kafka ? kafkaEnv("mimir") : []), ...wi.env] } : {}),
         },
         ...Object.fromEntries(COMPONENTS.map(c => [c.key, {
             replicas: replicas(c),
@@ -193,7 +195,7 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
         ...Object.fromEntries(Object.entries(CACHES).map(([k, mib]) => [k, dev
             ? { enabled: false }
             : { enabled: true, replicas: 2, allocatedMemory: mib, resources: cacheRes(mib), podDisruptionBudget: { maxUnavailable: 1 }, ...memcachedServerTls() }])),
-        // The exporter reaches its memcached over TLS on localhost, verifying it as Mimir and presenting Mimir's certificate.
+        // The exporter reaches its memcached over TLS on localhost, verifying it as Mimir and presenting Mimir's client certificate.
         memcachedExporter: { enabled: !dev, resources: exporterRes, containerSecurityContext: container, ...(dev ? {} : { extraArgs: memcachedExporterTlsArgs(serverName) }) },
         memcached: { containerSecurityContext: container },
         metaMonitoring: { serviceMonitor: { enabled: false } },

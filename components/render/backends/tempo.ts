@@ -29,11 +29,11 @@ function metricsGenerator(ctx: BackendContext, storagePath: string): Values {
         registry: { external_labels: { source: "tempo" } },
         storage: {
             path: `${storagePath}/wal`,
-            // Prometheus remote-write TLS: Mimir's distributor verified by its Service name, Tempo's certificate presented.
+            // Prometheus remote-write TLS: Mimir's distributor verified by its Service name, Tempo's client certificate presented.
             remote_write: [{
                 url: `${mimir}/api/v1/push`,
                 send_exemplars: true,
-                tls_config: { ca_file: TLS_FILES.ca, cert_file: TLS_FILES.cert, key_file: TLS_FILES.key, server_name: new URL(mimir).hostname, insecure_skip_verify: false, min_version: "TLS12" },
+                tls_config: { ca_file: TLS_FILES.ca, cert_file: TLS_FILES.clientCert, key_file: TLS_FILES.clientKey, server_name: new URL(mimir).hostname, insecure_skip_verify: false, min_version: "TLS12" },
             }],
         },
         traces_storage: { path: `${storagePath}/traces` },

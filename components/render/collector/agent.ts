@@ -65,7 +65,8 @@ export function agentConfig(ctx: CollectorContext): OtelConfig {
     return {
         extensions: { ...baseExtensions(), [storage]: fileStorage(AGENT_STATE_DIR) },
         receivers: {
-            otlp: otlpReceiver(true),
+            // Applications: only the listed OTLP clients' certificates (`otlpClients`), not the stack CA's.
+            otlp: otlpReceiver(true, true),
             file_log: {
                 include: [`${POD_LOG_DIR}/*/*/*.log`],
                 // The agent's own logs would loop (its exporter errors would log, ship, fail, log…).

@@ -20,6 +20,7 @@ export function collectorContext(i: BackendBase, metrics: readonly MetricsEndpoi
         settings: i.collector,
         metrics,
         kafka: i.kafka,
+        otlpClients: i.otlpClients ?? [],
     };
 }
 

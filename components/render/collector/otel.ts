@@ -42,7 +42,10 @@ export const AGENT_NAMESPACE = "observability-agents";
 export const OTLP_GRPC_PORT = 4317;
 export const OTLP_HTTP_PORT = 4318;
 
-/** Where a collector pod mounts its TLS Secret: the server pair, the client pair for outgoing hops, the CA. */
+/**
+ * Where a collector pod mounts its TLS Secret: the server pair, the client pair for outgoing hops, the CA, and (the
+ * agents) the CAs of the applications allowed to send OTLP (`otlpClients`), which their receiver trusts instead.
+ */
 export const COLLECTOR_TLS_DIR = "/etc/otelcol/tls";
 export const COLLECTOR_TLS = {
     cert: `${COLLECTOR_TLS_DIR}/tls.crt`,
@@ -50,6 +53,7 @@ export const COLLECTOR_TLS = {
     ca: `${COLLECTOR_TLS_DIR}/ca.crt`,
     clientCert: `${COLLECTOR_TLS_DIR}/client.crt`,
     clientKey: `${COLLECTOR_TLS_DIR}/client.key`,
+    otlpClientCas: `${COLLECTOR_TLS_DIR}/otlp-clients.crt`,
 } as const;
 
 /** A tail-sampling rate for one service, optionally for one endpoint (`http.route`) of it. */
@@ -113,6 +117,8 @@ export interface CollectorContext {
     readonly metrics: readonly MetricsEndpoint[];
     /** Kafka between the agents and the gateway; absent: the agents send to the gateway directly. */
     readonly kafka?: KafkaSettings;
+    /** The applications with an OTLP client certificate (`otlpClients`): the agents restart when the list changes. */
+    readonly otlpClients?: readonly string[];
 }
 
 /** Client TLS of an outgoing hop: the collector's client certificate, the server verified against the stack CA. */
@@ -126,17 +132,25 @@ export function clientTls(serverName?: string): Values {
     };
 }
 
-/** Server TLS of an OTLP receiver: the collector's certificate; clients must present one from the stack CA. */
-export function serverTls(): Values {
-    return { cert_file: COLLECTOR_TLS.cert, key_file: COLLECTOR_TLS.key, client_ca_file: COLLECTOR_TLS.ca, min_version: "1.2" };
+/**
+ * Server TLS of an OTLP receiver: the collector's certificate; clients must present one from the stack CA (the
+ * gateway: only the agents send to it), or, `applications` (the agents), from one of the listed OTLP clients' CAs,
+ * re-read when the Secret changes (configtls re-hashes the file at a handshake, at most once a second).
+ */
+export function serverTls(applications = false): Values {
+    return {
+        cert_file: COLLECTOR_TLS.cert, key_file: COLLECTOR_TLS.key,
+        ...(applications ? { client_ca_file: COLLECTOR_TLS.otlpClientCas, client_ca_file_reload: true } : { client_ca_file: COLLECTOR_TLS.ca }),
+        min_version: "1.2",
+    };
 }
 
-/** OTLP receiver on both protocols (or gRPC only), bound to the pod's address, mTLS required. */
-export function otlpReceiver(http: boolean): Values {
+/** OTLP receiver on both protocols (or gRPC only), bound to the pod's address, mTLS required (`serverTls`). */
+export function otlpReceiver(http: boolean, applications = false): Values {
     return {
         protocols: {
-            grpc: { endpoint: `\${env:MY_POD_IP}:${OTLP_GRPC_PORT}`, tls: serverTls(), max_recv_msg_size_mib: 16 },
-            ...(http ? { http: { endpoint: `\${env:MY_POD_IP}:${OTLP_HTTP_PORT}`, tls: serverTls() } } : {}),
+            grpc: { endpoint: `\${env:MY_POD_IP}:${OTLP_GRPC_PORT}`, tls: serverTls(applications), max_recv_msg_size_mib: 16 },
+            ...(http ? { http: { endpoint: `\${env:MY_POD_IP}:${OTLP_HTTP_PORT}`, tls: serverTls(applications) } } : {}),
         },
     };
 }
@@ -204,7 +218,7 @@ export function resourceProcessor(ctx: CollectorContext): Values {
 export const BATCH = { send_batch_size: 8192, send_batch_max_size: 10000, timeout: "5s" } as const;
 
 /**
- * How a collector reaches Kafka: the brokers and SCRAM credentials from the kafka-client Secret's environment
+ * How a collector reaches Kafka: the brokers and its own SCRAM credentials from its Kafka Secret's environment
  * variables (`brokers` is a whole-value reference, which the collector parses as a YAML list), TLS verified against
  * the system roots (MSK's certificates are Amazon-issued), never plaintext.
  */
@@ -233,7 +247,7 @@ export function kafkaExporter(storage: string, queueSize: number): Values {
         partition_traces_by_id: true,
         partition_metrics_by_resource_attributes: true,
         partition_logs_by_resource_attributes: true,
-        producer: { required_acks: -1, compression: "zstd", max_message_bytes: COLLECTOR_MAX_MESSAGE_BYTES, allow_auto_topic_creation: true },
+        producer: { required_acks: -1, compression: "zstd", max_message_bytes: COLLECTOR_MAX_MESSAGE_BYTES, allow_auto_topic_creation: false },
         timeout: "10s",
         ...resilience(storage, queueSize),
     };

@@ -2,6 +2,7 @@
 // the Kubernetes objects the chart cannot make with keys it declares: the agents' Service, the gateway's headless
 // Service and its PodDisruptionBudget. The collector configs go in as `alternateConfig`, so the file the collector
 // runs is exactly the rendered one (no chart defaults or presets merged in).
+import { createHash } from "crypto";
 import type { RenderedRelease, ResourceSpec, Values, Workload } from "../backends/common";
 import { CHARTS, resources, tlsVolume } from "../backends/common";
 import { kafkaEnv, KafkaSettings } from "../kafka";
@@ -54,8 +55,8 @@ function collectorValues(mode: "daemonset" | "statefulset", release: string, con
         resources: res,
         // GOMEMLIMIT set here rather than by the chart (useGOMEMLIMIT), from the same limit as memory_limiter.
         useGOMEMLIMIT: false,
-        // With Kafka, its brokers and SCRAM credentials come from the kafka-client Secret.
-        extraEnvs: [{ name: "GOMEMLIMIT", value: goMemLimit(memoryLimitMiB) }, ...(kafka ? kafkaEnv(kafka) : [])],
+        // With Kafka, the brokers and this release's own SCRAM user and password (the agents' or the gateway's Secret).
+        extraEnvs: [{ name: "GOMEMLIMIT", value: goMemLimit(memoryLimitMiB) }, ...(kafka ? kafkaEnv(mode === "daemonset" ? "agent" : "gateway") : [])],
         // Our configs already use the new component names, so the chart's rewrite leaves them as they are.
         rewriteDeprecatedComponentNames: true,
     };
@@ -64,6 +65,15 @@ function collectorValues(mode: "daemonset" | "statefulset", release: string, con
 /** Requests are half the limits; the limit drives memory_limiter and GOMEMLIMIT. */
 function collectorResources(cpuRequestMillis: number, memoryLimitMiB: number, cpuLimitMillis: number): ResourceSpec {
     return resources(cpuRequestMillis, Math.floor(memoryLimitMiB / 2), cpuLimitMillis, memoryLimitMiB);
+}
+
+/**
+ * A digest of the OTLP clients' names on the agents' pods: a changed list rolls the agents, so a removed client's
+ * open connections end with its trust (its CA leaves the Secret; configtls checks only new handshakes).
+ */
+export const OTLP_CLIENTS_ANNOTATION = "observability-stack/otlp-clients";
+export function otlpClientsDigest(names: readonly string[]): string {
+    return createHash("sha256").update(JSON.stringify([...names].sort())).digest("hex").slice(0, 16);
 }
 
 export function agentRelease(ctx: CollectorContext): RenderedCollector {
@@ -83,6 +93,7 @@ export function agentRelease(ctx: CollectorContext): RenderedCollector {
         extraVolumeMounts: [tls.mount, ...host.mounts],
         // uid 0 with every capability dropped: root owns the pod logs and the state directory (why: agent-security.ts).
         securityContext: agentSecurityContext(),
+        podAnnotations: { [OTLP_CLIENTS_ANNOTATION]: otlpClientsDigest(ctx.otlpClients ?? []) },
         tolerations: [{ operator: "Exists", effect: "NoSchedule" }],
     };
     return {

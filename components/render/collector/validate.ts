@@ -92,6 +92,9 @@ export function validateCollectorConfig(role: CollectorRole, c: OtelConfig): str
         if ((type === "otlp" || type === "loadbalancing") && !(grpcTls as Values | undefined)?.ca_file) add(`exporter ${id} must verify the server against the stack CA (tls.ca_file)`);
         if (type === "otlphttp" && endpoint?.startsWith("https://") && !(e.tls as Values | undefined)?.ca_file) add(`exporter ${id} must verify the server against the stack CA (tls.ca_file)`);
         if (type === "kafka" && !isObject(e.tls)) add(`exporter ${id} must reach the brokers over TLS (a tls block; without one the client speaks plaintext)`);
+        if (type === "kafka" && (e.producer as Values | undefined)?.allow_auto_topic_creation !== false) {
+            add(`exporter ${id} must not create topics (producer.allow_auto_topic_creation: false): the program creates them, and the agents' user may only write`);
+        }
 
         // A queue and retries; persistent where the exporter supports it.
         const retry = e.retry_on_failure as Values | undefined;

@@ -2,12 +2,13 @@
 // releases' values and the program configs inside them, the collector configs, Grafana's datasources, the ingress),
 // with the TLS each side sets. A connection is sound when it is TLS, the client verifies the server against the
 // stack CA (or, for a service outside the stack, the system roots) by a name among the server certificate's SANs, and
-// presents a client certificate where the server requires one. Pure: no provider SDK, no Outputs.
+// presents a client certificate where the server requires one; a server serves its server certificate (server_auth
+// only) and a client presents its client certificate (client_auth only). Pure: no provider SDK, no Outputs.
 import * as YAML from "yaml";
 import { TLS_FILES, tlsSecretName, type Values } from "../backends/common";
 import { COLLECTOR_TLS } from "../collector/otel";
 import { SERVER_IDENTITIES, serverDnsNames } from "../pki";
-import { GRAFANA_UPSTREAM_CA_SECRET } from "../backends/grafana";
+import { GRAFANA_SERVER_TLS_DIR, GRAFANA_UPSTREAM_CA_SECRET } from "../backends/grafana";
 import { type Activity, type BlockContext, classify, get, tlsCapableBlocks } from "./dskit";
 
 /** A program config key reference (`reference/configs/<program>-<version>.keys.json`). */
@@ -35,6 +36,8 @@ export interface Server {
     readonly clientAuth: ClientAuth;
     /** Why a TLS server does not require a client certificate. */
     readonly why?: string;
+    /** The certificate file it serves. */
+    readonly certFile?: string;
 }
 
 export interface Connection {
@@ -48,6 +51,8 @@ export interface Connection {
     readonly ca: string;
     readonly serverName?: string;
     readonly clientCert: boolean;
+    /** The certificate file it presents, when it presents one from a file. */
+    readonly clientCertFile?: string;
     readonly problems: readonly string[];
 }
 
@@ -60,6 +65,10 @@ export interface Census {
 
 const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
 const STACK_CA_FILES = new Set([TLS_FILES.ca, COLLECTOR_TLS.ca, "$__file{/etc/grafana/observability-tls/ca.crt}"]);
+/** The mounts of the stack's server certificates (server_auth only), and of its client certificates (client_auth only). */
+const SERVER_CERT_FILES = new Set([TLS_FILES.cert, COLLECTOR_TLS.cert, `${GRAFANA_SERVER_TLS_DIR}/tls.crt`]);
+const CLIENT_CERT_FILES = new Set([TLS_FILES.clientCert, COLLECTOR_TLS.clientCert, "$__file{/etc/grafana/observability-tls/tls.crt}"]);
+const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 /** Which program and version each chart runs (the charts' appVersion). */
 const PROGRAMS: Readonly<Record<string, { program: string; version: string }>> = {
     "mimir-distributed": { program: "mimir", version: "3.1.2" },
@@ -106,15 +115,18 @@ function blockValues(config: Values, block: string): unknown[] {
 }
 
 function dskitServers(r: Release, config: Values): Server[] {
-    const tlsOf = (port: string, cfg: unknown, why?: string): Server => ({ key: `${r.name}:${port}`, tls: isObject(cfg) && Boolean(cfg.cert_file), clientAuth: clientAuthOf(cfg), why });
+    const tlsOf = (port: string, cfg: unknown, why?: string): Server => ({
+        key: `${r.name}:${port}`, tls: isObject(cfg) && Boolean(cfg.cert_file), clientAuth: clientAuthOf(cfg), why, certFile: str(get(cfg, "cert_file")),
+    });
     const servers = [
         tlsOf("http", get(config, "server.http_tls_config"), "kubelet probes it without a client certificate"),
         tlsOf("grpc", get(config, "server.grpc_tls_config")),
-        { key: `${r.name}:gossip`, tls: get(config, "memberlist.tls_enabled") === true, clientAuth: "not requested" as const, why: "dskit's memberlist listener has no client-certificate setting" },
+        { key: `${r.name}:gossip`, tls: get(config, "memberlist.tls_enabled") === true, clientAuth: "not requested" as const, why: "dskit's memberlist listener has no client-certificate setting",
+            certFile: str(get(config, "memberlist.tls_cert_path")) },
     ];
     // OTLP receivers of Tempo's distributor (the gateway's traces).
     const otlp = r.chart === "tempo" ? get(config, "distributor.receivers.otlp.protocols.grpc.tls") : get(r.values, "traces.otlp.grpc.receiverConfig.tls");
-    if (otlp !== undefined || r.chart.startsWith("tempo")) servers.push({ key: `${r.name}:otlp-grpc`, tls: Boolean(get(otlp, "cert_file")), clientAuth: get(otlp, "client_ca_file") ? "required" : "not requested", why: undefined });
+    if (otlp !== undefined || r.chart.startsWith("tempo")) servers.push({ key: `${r.name}:otlp-grpc`, tls: Boolean(get(otlp, "cert_file")), clientAuth: get(otlp, "client_ca_file") ? "required" : "not requested", certFile: str(get(otlp, "cert_file")) });
     return servers;
 }
 
@@ -127,14 +139,18 @@ function memcachedServer(r: Release): Server | undefined {
         const text = Array.isArray(args) ? args.join(" ") : `${isObject(args) && "Z" in args ? "-Z " : ""}${get(v, "extraExtendedOptions") ?? ""}`;
         return /(^|\s)-Z(\s|$)/.test(text) && /ssl_chain_cert=/.test(text) && /ssl_verify_mode=2/.test(text);
     });
-    return { key: `${r.name}:memcached`, tls, clientAuth: tls ? "required" : "not requested" };
+    const chain = /ssl_chain_cert=([^,\s"]+)/.exec(sections.map(([, v]) => JSON.stringify(v)).join(" "))?.[1];
+    return { key: `${r.name}:memcached`, tls, clientAuth: tls ? "required" : "not requested", certFile: chain };
 }
 
 /** A dskit-style client block (`tls_enabled`, `tls_ca_path`, `tls_server_name`, `tls_cert_path`). */
 function dskitClient(client: string, server: string, via: string, cfg: unknown, tlsByScheme?: boolean): Omit<Connection, "problems"> {
     const tls = (tlsByScheme ?? true) && get(cfg, "tls_enabled") === true && get(cfg, "tls_insecure_skip_verify") !== true;
     const ca = get(cfg, "tls_ca_path") as string | undefined;
-    return { client, server, via, tls, ca: trustOf(ca), serverName: get(cfg, "tls_server_name") as string | undefined, clientCert: Boolean(get(cfg, "tls_cert_path") && get(cfg, "tls_key_path")) };
+    return {
+        client, server, via, tls, ca: trustOf(ca), serverName: get(cfg, "tls_server_name") as string | undefined,
+        clientCert: Boolean(get(cfg, "tls_cert_path") && get(cfg, "tls_key_path")), clientCertFile: str(get(cfg, "tls_cert_path")),
+    };
 }
 
 /** A Prometheus-style `tls_config` (remote write, scrapes) on an `https` or `http` URL. */
@@ -143,7 +159,7 @@ function promClient(client: string, server: string, via: string, scheme: string,
     return {
         client, server, via, tls: scheme === "https" && get(cfg, "insecure_skip_verify") !== true,
         ca: trustOf(ca), serverName: get(cfg, "server_name") as string | undefined,
-        clientCert: Boolean(get(cfg, "cert_file") && get(cfg, "key_file")),
+        clientCert: Boolean(get(cfg, "cert_file") && get(cfg, "key_file")), clientCertFile: str(get(cfg, "cert_file")),
     };
 }
 
@@ -199,7 +215,7 @@ export function tlsCensus(input: CensusInput): Census {
                     tls: "memcached.tls.enable" in flags && !("memcached.tls.insecure-skip-verify" in flags),
                     ca: trustOf(flags["memcached.tls.ca-file"] as string | undefined),
                     serverName: flags["memcached.tls.server-name"] === undefined ? "localhost" : String(flags["memcached.tls.server-name"]),
-                    clientCert: Boolean(flags["memcached.tls.cert-file"] && flags["memcached.tls.key-file"]),
+                    clientCert: Boolean(flags["memcached.tls.cert-file"] && flags["memcached.tls.key-file"]), clientCertFile: str(flags["memcached.tls.cert-file"]),
                 });
             }
         } else if (r.chart === "alertmanager") {
@@ -208,14 +224,14 @@ export function tlsCensus(input: CensusInput): Census {
             const fileOf = (flag: string) => { const p = args[flag] as string | undefined; return p ? YAML.parse(String(files[p.split("/").pop()!] ?? "{}")) as Values : undefined; };
             const web = fileOf("web.config.file")?.tls_server_config;
             const cluster = fileOf("cluster.tls-config");
-            servers.push({ key: `${r.name}:http`, tls: Boolean(get(web, "cert_file")), clientAuth: clientAuthOf(web), why: "kubelet probes it without a client certificate" });
-            servers.push({ key: `${r.name}:gossip`, tls: Boolean(get(cluster, "tls_server_config.cert_file")), clientAuth: clientAuthOf(get(cluster, "tls_server_config")) });
+            servers.push({ key: `${r.name}:http`, tls: Boolean(get(web, "cert_file")), clientAuth: clientAuthOf(web), why: "kubelet probes it without a client certificate", certFile: str(get(web, "cert_file")) });
+            servers.push({ key: `${r.name}:gossip`, tls: Boolean(get(cluster, "tls_server_config.cert_file")), clientAuth: clientAuthOf(get(cluster, "tls_server_config")), certFile: str(get(cluster, "tls_server_config.cert_file")) });
             const peer = get(cluster, "tls_client_config");
             conns.push({ ...promClient(r.name, `${r.name}:gossip`, `${r.name} values templates.cluster-tls.yml tls_client_config`, peer ? "https" : "http", peer) });
         } else if (r.chart === "grafana") {
             const server = get(r.values["grafana.ini"], "server");
             const https = ["https", "h2"].includes(String(get(server, "protocol"))) && Boolean(get(server, "cert_file"));
-            servers.push({ key: `${r.name}:http`, tls: https, clientAuth: "not requested", why: "Grafana's server has no client-certificate setting" });
+            servers.push({ key: `${r.name}:http`, tls: https, clientAuth: "not requested", why: "Grafana's server has no client-certificate setting", certFile: str(get(server, "cert_file")) });
             const datasources = (get(r.values, "datasources") as Values | undefined)?.["datasources.yaml"] as Values | undefined;
             for (const ds of (datasources?.datasources as Values[] | undefined) ?? []) {
                 const url = String(ds.url);
@@ -226,6 +242,7 @@ export function tlsCensus(input: CensusInput): Census {
                     client: r.name, server: `${releaseOfHost(host(url)) ?? host(url)}:http`, via: `${r.name} datasource ${ds.name} (${url})`,
                     tls: url.startsWith("https://") && j.tlsSkipVerify !== true, ca: trustOf(ca),
                     serverName: (j.serverName as string | undefined) ?? host(url), clientCert: j.tlsAuth === true && Boolean(s.tlsClientCert && s.tlsClientKey),
+                    clientCertFile: j.tlsAuth === true ? str(s.tlsClientCert) : undefined,
                 });
             }
         } else if (r.chart === "opentelemetry-collector") {
@@ -234,7 +251,10 @@ export function tlsCensus(input: CensusInput): Census {
     }
     ingressConnections(input, releases, conns);
 
-    for (const s of servers) if (!s.tls) problems.push(`${s.key} serves plaintext`);
+    for (const s of servers) {
+        if (!s.tls) problems.push(`${s.key} serves plaintext`);
+        else if (s.certFile !== undefined && !SERVER_CERT_FILES.has(s.certFile)) problems.push(`${s.key} serves ${s.certFile}, not a server certificate (server_auth only)`);
+    }
     const byKey = new Map(servers.map(s => [s.key, s]));
     const sans = (server: string) => {
         const id = SERVER_IDENTITIES.find(i => i.name === server.split(":")[0]);
@@ -250,6 +270,10 @@ export function tlsCensus(input: CensusInput): Census {
         const names = sans(c.server);
         if (c.tls && !external && names && !(c.serverName && names.includes(c.serverName))) p.push(`server name ${c.serverName ?? "(the dialled address)"} is not among the certificate's SANs`);
         if (c.tls && s?.clientAuth === "required" && !c.clientCert) p.push("presents no client certificate to a server that requires one");
+        // A server that asks for a client certificate verifies its client_auth usage: only a client certificate passes.
+        if (c.tls && c.clientCert && s && s.clientAuth !== "not requested" && !(c.clientCertFile && CLIENT_CERT_FILES.has(c.clientCertFile))) {
+            p.push(`presents ${c.clientCertFile ?? "a certificate"}, not a client certificate (client_auth only)`);
+        }
         return { ...c, problems: p };
     });
     // Every server release mounts its identity's certificate.
@@ -266,7 +290,7 @@ function collectorConnections(r: Release, releaseOfHost: (h: string) => string |
         const type = id.split("/")[0];
         if (type === "otlp") {
             for (const [proto, cfg] of Object.entries((rec.protocols as Record<string, Values>) ?? {})) {
-                servers.push({ key: `${r.name}:otlp-${proto}`, tls: Boolean(get(cfg, "tls.cert_file")), clientAuth: get(cfg, "tls.client_ca_file") ? "required" : "not requested" });
+                servers.push({ key: `${r.name}:otlp-${proto}`, tls: Boolean(get(cfg, "tls.cert_file")), clientAuth: get(cfg, "tls.client_ca_file") ? "required" : "not requested", certFile: str(get(cfg, "tls.cert_file")) });
             }
         } else if (type === "prometheus") {
             for (const job of (get(rec, "config.scrape_configs") as Values[] | undefined) ?? []) {
@@ -309,7 +333,7 @@ function collectorClient(release: string, server: string, via: string, cfg: Valu
         client: release, server, via: `${release} config ${via}`, tls: on,
         ca: trustOf(ca),
         serverName: (get(tls, "server_name_override") as string | undefined) ?? dialled,
-        clientCert: Boolean(get(tls, "cert_file") && get(tls, "key_file")),
+        clientCert: Boolean(get(tls, "cert_file") && get(tls, "key_file")), clientCertFile: str(get(tls, "cert_file")),
     };
 }
 
