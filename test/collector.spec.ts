@@ -100,7 +100,7 @@ describe("collector tier", () => {
                 assert.equal(v.resources.limits.memory, limit % 1024 === 0 ? `${limit / 1024}Gi` : `${limit}Mi`);
                 assert.equal((r.config.processors.memory_limiter as any).limit_mib, Math.floor(limit * 0.8));
                 assert.equal((r.config.processors.memory_limiter as any).spike_limit_mib, Math.floor(limit * 0.2));
-                assert.deepEqual(v.extraEnvs, [{ name: "GOMEMLIMIT", value: `${Math.floor(limit * 0.8)}MiB` }]);
+                assert.deepEqual((v.extraEnvs as { name: string }[]).filter(e => e.name === "GOMEMLIMIT"), [{ name: "GOMEMLIMIT", value: `${Math.floor(limit * 0.8)}MiB` }]);
                 assert.equal(v.useGOMEMLIMIT, false, "the chart's own GOMEMLIMIT would set it twice");
             }
             const hpa = (gateway.values as any).autoscaling;
@@ -202,5 +202,18 @@ describe("collector tier", () => {
         const ns = byName("kubernetes:core/v1:Namespace", AGENT_NAMESPACE)!;
         assert.equal(ns.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "privileged");
         assert.equal(byName("kubernetes:core/v1:Namespace", "observability")!.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted", "the agents' exception stays in their namespace");
+    });
+});
+
+describe("the agent's host.name", () => {
+    it("names the node: the env detector, first among the detectors (the first wins), reads it from the node name", () => {
+        const { agent } = renderCollectors(base("dev"));
+        const detection = (agent.config.processors as Record<string, any>).resourcedetection;
+        assert.equal(detection.detectors[0], "env");
+        assert.equal(detection.override, false, "telemetry that names its own host keeps it");
+        const env = (agent.values.extraEnvs as { name: string; value?: string }[]);
+        assert.deepEqual(env.find(e => e.name === "OTEL_RESOURCE_ATTRIBUTES"), { name: "OTEL_RESOURCE_ATTRIBUTES", value: "host.name=$(OTEL_K8S_NODE_NAME)" });
+        // The gateway's own host is its pod: it gets no such variable.
+        assert.ok(!(renderCollectors(base("dev")).gateway.values.extraEnvs as { name: string }[]).some(e => e.name === "OTEL_RESOURCE_ATTRIBUTES"));
     });
 });

@@ -45,6 +45,17 @@ const image = { repository: COLLECTOR_IMAGE.repository, tag: COLLECTOR_IMAGE.tag
 const restricted = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
 
 /** Values both releases share: the mode, names, the pinned image, the config, resources and GOMEMLIMIT from the limit. */
+/**
+ * The agent's own telemetry (host and kubelet metrics) names the node, not the agent pod: resourcedetection's `env`
+ * detector reads host.name from here before the `system` detector would take the pod's hostname. The chart defines
+ * OTEL_K8S_NODE_NAME before the extra env, so Kubernetes expands it. Telemetry that already has a host.name keeps it.
+ */
+export const AGENT_HOST_NAME_ENV: Values = { name: "OTEL_RESOURCE_ATTRIBUTES", value: "host.name=$(OTEL_K8S_NODE_NAME)" };
+
+function withEnv(values: Values, env: Values): Values {
+    return { ...values, extraEnvs: [...(values.extraEnvs as Values[]), env] };
+}
+
 function collectorValues(mode: "daemonset" | "statefulset", release: string, config: OtelConfig, res: ResourceSpec, memoryLimitMiB: number, kafka?: KafkaSettings): Values {
     return {
         mode,
@@ -83,7 +94,7 @@ export function agentRelease(ctx: CollectorContext): RenderedCollector {
     const tls = tlsVolume(AGENT_RELEASE, COLLECTOR_TLS_DIR);
     const host = agentHostVolumes();
     const values: Values = {
-        ...collectorValues("daemonset", AGENT_RELEASE, config, res, ctx.settings.agent.memoryLimitMiB, ctx.kafka),
+        ...withEnv(collectorValues("daemonset", AGENT_RELEASE, config, res, ctx.settings.agent.memoryLimitMiB, ctx.kafka), AGENT_HOST_NAME_ENV),
         serviceAccount: { create: true, name: AGENT_RELEASE },
         // Exactly what the config uses (agent-security.ts checks it): no nodes/proxy, no wildcard, no writes.
         clusterRole: { create: true, name: AGENT_RELEASE, rules: agentClusterRules() },

@@ -22,10 +22,10 @@ const recording: RecordingRule[] = [
 ];
 
 const node = { ...C, [LABELS.node]: "node-1" };
-// The node's series also carry the agent pod's host.name (resourcedetection), which the rules aggregate away.
+// The node's series also carry the agent's host.name (the node's name), which the rules aggregate away.
 const nodeFs = (available: string, capacity: string) => [
-    series("k8s_node_filesystem_available_bytes", { ...node, [LABELS.host]: "otel-agent-x7k2p" }, available),
-    series("k8s_node_filesystem_capacity_bytes", { ...node, [LABELS.host]: "otel-agent-x7k2p" }, capacity),
+    series("k8s_node_filesystem_available_bytes", { ...node, [LABELS.host]: "node-1" }, available),
+    series("k8s_node_filesystem_capacity_bytes", { ...node, [LABELS.host]: "node-1" }, capacity),
 ];
 const cpu = (state: string, values: string) => series("system_cpu_time_seconds_total", { ...host, cpu: "cpu0", state }, values);
 const mem = (state: string, values: string) => series("system_memory_usage_bytes", { ...host, state }, values);
