@@ -96,11 +96,11 @@ describe("node agent privileges", () => {
         }
     });
 
-    it("hostmetrics reads under root_path exactly what is mounted there, and has no filesystem scraper", () => {
+    it("hostmetrics reads under root_path exactly what is mounted there, and has no filesystem or network scraper", () => {
         for (const stack of ["dev", "prod"]) {
             const h = agents[stack].config.receivers.hostmetrics as any;
             assert.equal(h.root_path, HOSTFS);
-            assert.deepEqual(Object.keys(h.scrapers).sort(), ["cpu", "disk", "load", "memory", "network"]);
+            assert.deepEqual(Object.keys(h.scrapers).sort(), ["cpu", "disk", "load", "memory"]);
             const needed = new Set(Object.keys(h.scrapers).flatMap(s => SCRAPER_HOST_DIRS[s].map(d => `${h.root_path}/${d}`)));
             const mounted = (agents[stack].values.extraVolumeMounts as any[]).map(m => m.mountPath).filter(p => p.startsWith(`${HOSTFS}/`));
             assert.deepEqual(mounted, [...needed]);
@@ -155,6 +155,7 @@ describe("node agent privileges", () => {
             { what: "namespace labels extracted without access", edit: a => { (a.config.processors.k8s_attributes as any).extract.labels.push({ tag_name: "team", key: "team", from: "namespace" }); }, problem: /the config needs \* \/namespaces get, list, watch, which no rule grants/ },
             { what: "kubelet extra metadata (needs nodes/proxy)", edit: a => { (a.config.receivers.kubeletstats as any).extra_metadata_labels = ["container.id"]; }, problem: /the config needs \* \/nodes\/proxy get/ },
             { what: "the filesystem scraper re-added", edit: a => { (a.config.receivers.hostmetrics as any).scrapers.filesystem = {}; }, problem: /scraper filesystem needs the host's root filesystem under root_path/ },
+            { what: "the network scraper re-added", edit: a => { (a.config.receivers.hostmetrics as any).scrapers.network = {}; }, problem: /scraper network reads \/proc\/self\/net, the agent pod's network namespace/ },
             { what: "root_path moved", edit: a => { (a.config.receivers.hostmetrics as any).root_path = "/host"; }, problem: /hostmetrics root_path must be \/hostfs/ },
             { what: "logs read from an unmounted path", edit: a => { (a.config.receivers.file_log as any).include.push("/var/log/containers/*.log"); }, problem: /file_log reads \/var\/log\/containers\/\*\.log, outside the read-only host mounts/ },
             { what: "state on the read-only root", edit: a => { (a.config.extensions.file_storage as any).directory = "/tmp/otel"; }, problem: /file_storage directory \/tmp\/otel is not the writable host mount/ },

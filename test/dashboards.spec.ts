@@ -46,7 +46,7 @@ const EXTRA: string[] = [
     `cortex_ingester_memory_series{${sel({ ...C, job: "mimir", [LABELS.pod]: "mimir-ingester-0" })}}`,
     ...["pagerduty", "slack"].map(integration => `alertmanager_notifications_total{${sel({ ...C, job: "alertmanager", integration })}}`),
     ...["pagerduty", "slack"].map(integration => `alertmanager_notifications_failed_total{${sel({ ...C, job: "alertmanager", integration })}}`),
-    ...["receive", "transmit"].map(direction => `system_network_io_bytes_total{${sel({ ...C, [LABELS.host]: "ip-10-20-0-10", device: "eth0", direction })}}`),
+    ...["receive", "transmit"].map(direction => `k8s_node_network_io_bytes_total{${sel({ ...C, [LABELS.node]: "ip-10-20-0-10", [LABELS.host]: "ip-10-20-0-10", interface: "eth0", direction })}}`),
     ...["STATUS_CODE_UNSET", "STATUS_CODE_ERROR"].map(status => `traces_spanmetrics_calls_total{${sel({ ...C, service: "checkout", span_name: "POST /checkout", span_kind: "SPAN_KIND_SERVER", status_code: status })}}`),
 ];
 

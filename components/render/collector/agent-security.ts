@@ -34,13 +34,20 @@ export const AGENT_HOST_PATHS: readonly AgentHostPath[] = [
  * What each hostmetrics scraper reads under root_path (the metrics enabled by default). `filesystem` is refused: it
  * reads the mount table from <root_path>/proc/1/mountinfo and statfs()es <root_path>/<mount point>, so it needs the
  * host's whole tree under root_path; kubeletstats reports the node's filesystem (k8s.node.filesystem.*) instead.
+ * `network` is not listed either: <root_path>/proc/net resolves to /proc/self/net, the agent pod's own network
+ * namespace, so it would report the pod's interfaces; kubeletstats reports the node's (k8s.node.network.*).
  */
 export const SCRAPER_HOST_DIRS: Readonly<Record<string, readonly string[]>> = {
     cpu: ["proc"], // /proc/stat
     load: ["proc"], // /proc/loadavg
     memory: ["proc"], // /proc/meminfo
     disk: ["proc"], // /proc/diskstats
-    network: ["proc"], // /proc/net/{dev,tcp,…}
+};
+
+/** Why the scrapers `SCRAPER_HOST_DIRS` leaves out are refused. */
+const REFUSED_SCRAPERS: Readonly<Record<string, string>> = {
+    filesystem: "needs the host's root filesystem under root_path",
+    network: "reads /proc/self/net, the agent pod's network namespace, not the host's (kubeletstats reports the node's)",
 };
 
 /** Read-only host paths are read-only all the way down (KEP-3857; where the runtime cannot, plain read-only). */
@@ -232,7 +239,7 @@ export function agentSecurityProblems(agent: AgentRelease): string[] {
         const needed = new Set<string>();
         for (const scraper of Object.keys(h.scrapers ?? {})) {
             const dirs = SCRAPER_HOST_DIRS[scraper];
-            if (!dirs) add(`hostmetrics scraper ${scraper} ${scraper === "filesystem" ? "needs the host's root filesystem under root_path" : "reads host paths this check does not know"}`);
+            if (!dirs) add(`hostmetrics scraper ${scraper} ${REFUSED_SCRAPERS[scraper] ?? "reads host paths this check does not know"}`);
             for (const d of dirs ?? []) needed.add(`${root}/${d}`);
         }
         const under = [...hostMounts.keys()].filter(m => m === root || m.startsWith(`${root}/`));

@@ -82,8 +82,10 @@ export function agentConfig(ctx: CollectorContext): OtelConfig {
                 collection_interval: "30s",
                 root_path: HOSTFS,
                 // Each reads only the host's /proc. No filesystem scraper: it needs the host's root mounted under
-                // root_path (agent-security.ts); kubeletstats reports the node's filesystem instead.
-                scrapers: { cpu: {}, load: {}, memory: {}, disk: {}, network: {} },
+                // root_path (agent-security.ts); kubeletstats reports the node's filesystem instead. No network
+                // scraper: <root_path>/proc/net is /proc/self/net, the agent pod's own network namespace (no
+                // hostNetwork), not the host's; kubeletstats reports the node's interfaces (k8s.node.network.*).
+                scrapers: { cpu: {}, load: {}, memory: {}, disk: {} },
             },
             kubeletstats: {
                 collection_interval: "30s",

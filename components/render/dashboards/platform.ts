@@ -1,5 +1,5 @@
 // The platform under the applications: Kubernetes workloads (from the collector's k8s_cluster and kubeletstats
-// receivers) and the hosts (hostmetrics; each node's filesystem from kubeletstats), in the rules' label vocabulary.
+// receivers) and the hosts (hostmetrics; each node's filesystem and network from kubeletstats), in the rules' label vocabulary.
 import { LABELS } from "../rules/labels";
 import type { DashboardSpec } from "./model";
 import { base, clusterVariable, namespaceVariable, prom, row, SEL, stat, table, timeseries, variable } from "./panels";
@@ -30,7 +30,7 @@ export const kubernetes: DashboardSpec = {
 export const host: DashboardSpec = {
     uid: "obs-host",
     folder: "platform",
-    build: () => base("obs-host", "Platform / Hosts", "CPU, memory, disk I/O and network of every host (the collector agents' hostmetrics), and each node's filesystem (kubeletstats).", ["host"])
+    build: () => base("obs-host", "Platform / Hosts", "CPU, memory and disk I/O of every host (the collector agents' hostmetrics), and each node's filesystem and network (kubeletstats).", ["host"])
         .withVariable(clusterVariable())
         .withVariable(variable("host", "Host", `label_values(system_cpu_time_seconds_total{${SEL.cluster}}, ${LABELS.host})`, true))
         .withPanel(timeseries("CPU utilization", "percentunit", [prom(`max by (${LABELS.host}) (host:cpu_utilization:ratio_rate5m{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}}")]))
@@ -38,9 +38,10 @@ export const host: DashboardSpec = {
         // Per node (k8s_node_name), not per $host: kubeletstats reports the kubelet's node filesystem.
         .withPanel(timeseries("Node filesystem available", "percentunit", [prom(`min by (${LABELS.node}) (node:filesystem_available:ratio{${SEL.cluster}})`, "{{k8s_node_name}}")]))
         .withPanel(timeseries("Disk busy", "percentunit", [prom(`max by (${LABELS.host}, device) (host:disk_io_time:ratio_rate5m{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}} {{device}}")]))
+        // Per node too: kubeletstats reports the node's interfaces (hostmetrics would see the agent pod's own).
         .withPanel(timeseries("Network", "Bps", [
-            prom(`sum by (${LABELS.host}) (host:network_receive_bytes:rate5m{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}} in"),
-            prom(`-sum by (${LABELS.host}) (host:network_transmit_bytes:rate5m{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}} out"),
+            prom(`sum by (${LABELS.node}) (node:network_receive_bytes:rate5m{${SEL.cluster}})`, "{{k8s_node_name}} in"),
+            prom(`-sum by (${LABELS.node}) (node:network_transmit_bytes:rate5m{${SEL.cluster}})`, "{{k8s_node_name}} out"),
         ], { span: 24 }))
         .build(),
 };

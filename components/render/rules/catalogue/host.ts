@@ -1,7 +1,8 @@
 // The hosts under the cluster, from the agents' `hostmetrics` receiver (one agent per node, reading the host's
-// /proc through /hostfs): CPU, memory, disk I/O, network errors and load, and a host that stopped reporting; and
-// each node's filesystem (the kubelet's, linear prediction) from the agents' `kubeletstats`, as the agent does not
-// mount the host's `/` that hostmetrics' filesystem scraper would need.
+// /proc through /hostfs): CPU, memory, disk I/O and load, and a host that stopped reporting; and from the agents'
+// `kubeletstats`, each node's filesystem (the kubelet's, linear prediction), as the agent does not mount the host's
+// `/` that hostmetrics' filesystem scraper would need, and each node's network traffic and errors, as hostmetrics'
+// network scraper would read the agent pod's own network namespace (/proc/net is /proc/self/net), not the host's.
 import { by, LABELS, show } from "../labels";
 import { AlertDefinition, CatalogueGroup, RecordingRule, series } from "../model";
 
@@ -16,8 +17,10 @@ const recording: RecordingRule[] = [
     { record: "host:memory_used:ratio", expr: `sum by (${HOST}) (system_memory_usage_bytes{state="used"}) / sum by (${HOST}) (system_memory_usage_bytes)` },
     // kubeletstats `k8s.node.filesystem.{available,capacity}` (gauges, unit By): the kubelet's node filesystem.
     { record: "node:filesystem_available:ratio", expr: `min by (${NODE}) (k8s_node_filesystem_available_bytes / k8s_node_filesystem_capacity_bytes)` },
-    { record: "host:network_receive_bytes:rate5m", expr: `sum by (${HOST}) (rate(system_network_io_bytes_total{direction="receive"}[5m]))` },
-    { record: "host:network_transmit_bytes:rate5m", expr: `sum by (${HOST}) (rate(system_network_io_bytes_total{direction="transmit"}[5m]))` },
+    // kubeletstats `k8s.node.network.io` (cumulative monotonic sum, unit By; attributes interface, direction): the
+    // node's interfaces as the kubelet (in the host's network namespace) counts them.
+    { record: "node:network_receive_bytes:rate5m", expr: `sum by (${NODE}) (rate(k8s_node_network_io_bytes_total{direction="receive"}[5m]))` },
+    { record: "node:network_transmit_bytes:rate5m", expr: `sum by (${NODE}) (rate(k8s_node_network_io_bytes_total{direction="transmit"}[5m]))` },
     { record: "host:disk_io_time:ratio_rate5m", expr: `max by (${by("cluster", "host", "=device")}) (rate(system_disk_io_time_seconds_total[5m]))` },
 ];
 
@@ -27,6 +30,8 @@ const nodeFs = (available: string, capacity: string) => [
     series("k8s_node_filesystem_available_bytes", { ...node, [LABELS.host]: "node-1" }, available),
     series("k8s_node_filesystem_capacity_bytes", { ...node, [LABELS.host]: "node-1" }, capacity),
 ];
+const netErrors = (direction: string, values: string) =>
+    series("k8s_node_network_errors_total", { ...node, [LABELS.host]: "node-1", interface: "ens5", direction }, values);
 const cpu = (state: string, values: string) => series("system_cpu_time_seconds_total", { ...host, cpu: "cpu0", state }, values);
 const mem = (state: string, values: string) => series("system_memory_usage_bytes", { ...host, state }, values);
 
@@ -49,6 +54,17 @@ const alerts: AlertDefinition[] = [
         summary: `Filesystem of node ${show("node")} (cluster ${show("cluster")}) is over 95% full`,
         description: "The kubelet's node filesystem is nearly full: the kubelet evicts pods below its hard threshold (nodefs.available: 10% by default, 5% on k3s) and containers on it fail their writes.",
         fires: { series: nodeFs("3x20", "100x20"), at: "10m", alerts: [node] },
+    },
+    {
+        // kubeletstats `k8s.node.network.errors` (cumulative monotonic sum, unit 1; attributes interface, direction).
+        alert: "KubeNodeNetworkErrors",
+        expr: `sum by (${by("cluster", "node", "=interface")}) (rate(k8s_node_network_errors_total[5m])) > 1`,
+        for: "15m",
+        severity: "warning",
+        summary: `Network interface {{ $labels.interface }} on node ${show("node")} (cluster ${show("cluster")}) reports errors`,
+        description: "The node's interface has counted more than one receive or transmit error per second for 15 minutes: a bad link, driver or MTU mismatch.",
+        fires: { series: [netErrors("receive", "0+120x30")], at: "25m", alerts: [{ ...node, interface: "ens5" }] },
+        quiet: { series: [netErrors("receive", "0+1x30")], at: "25m" },
     },
     {
         alert: "HostCpuSaturated",
@@ -79,16 +95,6 @@ const alerts: AlertDefinition[] = [
         description: "The disk is saturated with I/O: WAL writes, queue flushes and compactions on it slow down.",
         fires: { series: [series("system_disk_io_time_seconds_total", { ...host, device: "nvme1n1" }, "0+57x60")], at: "45m", alerts: [{ ...host, device: "nvme1n1" }] },
         quiet: { series: [series("system_disk_io_time_seconds_total", { ...host, device: "nvme1n1" }, "0+10x60")], at: "45m" },
-    },
-    {
-        alert: "HostNetworkErrors",
-        expr: `sum by (${by("cluster", "host", "=device")}) (rate(system_network_errors_total[5m])) > 1`,
-        for: "15m",
-        severity: "warning",
-        summary: `Network interface {{ $labels.device }} on ${on} reports errors`,
-        description: "The interface has counted more than one receive or transmit error per second for 15 minutes: a bad link, driver or MTU mismatch.",
-        fires: { series: [series("system_network_errors_total", { ...host, device: "ens5", direction: "receive" }, "0+120x30")], at: "25m", alerts: [{ ...host, device: "ens5" }] },
-        quiet: { series: [series("system_network_errors_total", { ...host, device: "ens5", direction: "receive" }, "0+1x30")], at: "25m" },
     },
     {
         alert: "HostLoadHigh",
