@@ -4,20 +4,12 @@ import * as kafka from "@pulumi/kafka";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { KafkaConfig } from "./config/schema";
-import {
-    KAFKA_ROLE_SECRETS, KAFKA_ROLES, KAFKA_SASL_MECHANISM, KAFKA_USERS, kafkaAcls, KafkaRole, kafkaSecretData, kafkaTopics,
-    mskServerProperties, parseBrokerList,
-} from "./render/kafka";
+import { KAFKA_ROLE_SECRETS, KAFKA_ROLES, KAFKA_SASL_MECHANISM, KAFKA_USERS, kafkaAcls, KafkaRole, kafkaSecretData, kafkaTopics, MSK_IAM_PORT, MSK_SCRAM_PORT, mskServerProperties, parseBrokerList } from "./render/kafka";
 
 export interface KafkaBufferArgs {
     kafka: KafkaConfig;
     stack: string;
 }
-
-/** The SASL/SCRAM-over-TLS listener of MSK brokers (the clients'). */
-export const MSK_SCRAM_PORT = 9096;
-/** The IAM-over-TLS listener of MSK brokers: only the program's Kafka admin (the deployer's IAM identity) uses it. */
-export const MSK_IAM_PORT = 9098;
 
 /**
  * Where the collectors and Mimir find Kafka, with least privilege: one SCRAM user per client role (agents, gateway,

@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config/schema";
-import { MSK_SCRAM_PORT } from "./kafka";
 import type { StackPlan } from "./plan";
 import { AGENT_NAMESPACE } from "./render/collector/otel";
+import { MSK_SCRAM_PORT } from "./render/kafka";
 import { API_SERVER_PORTS, NetworkPolicyInput, renderNetworkPolicies } from "./render/network/policies";
 import type { NetworkPolicySpec } from "./render/network/reachability";
 import { NAMESPACE } from "./render/pki";

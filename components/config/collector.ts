@@ -1,11 +1,8 @@
 // The collector tier: agent and gateway sizes, tail sampling (default rate and per-service rules), redaction, the
 // cardinality guard and the remote-write fan-out targets.
 import type { CollectorSettings, RemoteWriteTarget, SamplingRule } from "../render/collector/otel";
-import { ConfigReader, decimal, parseUrl } from "./reader";
+import { ConfigReader, CREDENTIAL_NAME_RE, decimal, parseUrl } from "./reader";
 import { DEFAULTS, Environment, ENVIRONMENT_DEFAULTS } from "./schema";
-
-/** Header names that carry credentials: those never go in plain config. */
-const CREDENTIAL_HEADER_RE = /authorization|token|secret|password|api[-_]?key|cookie/i;
 
 export function parseCollector(r: ConfigReader, environment: Environment): CollectorSettings {
     const env = ENVIRONMENT_DEFAULTS[environment];
@@ -88,7 +85,7 @@ function parseRemoteWriteTargets(r: ConfigReader): RemoteWriteTarget[] {
             if (typeof t.headers !== "object" || t.headers === null || Array.isArray(t.headers)) { r.add(`${key}.headers`, t.headers, "not a map", "a map of header name to string value"); ok = false; }
             else for (const [h, value] of Object.entries(t.headers as Record<string, unknown>)) {
                 if (!/^[A-Za-z0-9-]{1,100}$/.test(h) || typeof value !== "string") { r.add(`${key}.headers.${h}`, value, "not a header", "an HTTP header name with a string value"); ok = false; }
-                else if (CREDENTIAL_HEADER_RE.test(h)) { r.add(`${key}.headers.${h}`, "[hidden]", "credentials never go in plain config (they would land in the render and the ConfigMap)", "non-secret headers such as X-Scope-OrgID"); ok = false; }
+                else if (CREDENTIAL_NAME_RE.test(h)) { r.add(`${key}.headers.${h}`, "[hidden]", "credentials never go in plain config (they would land in the render and the ConfigMap)", "non-secret headers such as X-Scope-OrgID"); ok = false; }
                 else headers[h] = value;
             }
         }

@@ -1,6 +1,6 @@
 // Kafka buffering between the agents and the gateway (and Mimir's ingest storage): off, an MSK cluster this stack
 // creates, or existing brokers; never plaintext.
-import { KAFKA_MODES, KAFKA_USERS } from "../render/kafka";
+import { KAFKA_MODES, KAFKA_PLAINTEXT_PORT, KAFKA_USERS, MSK_IAM_PORT, MSK_SCRAM_PORT } from "../render/kafka";
 import { mimirIngesters } from "../render/backends/mimir";
 import { ConfigReader } from "./reader";
 import { ClusterKind, ConfigKey, DEFAULTS, Environment, KafkaConfig } from "./schema";
@@ -53,7 +53,7 @@ export function parseKafka(r: ConfigReader, ctx: { environment: Environment; clu
         for (const b of brokers) {
             const port = Number(b.split(":").pop());
             if (port < 1 || port > 65535) r.add("kafkaBrokers", b, "port out of range", "a port from 1 to 65535");
-            else if (port === 9092) r.add("kafkaBrokers", b, "the plaintext listener; MSK's SASL/SCRAM TLS listener is 9096", "the brokers' SASL/SCRAM TLS listener, e.g. b-1.kafka.internal:9096");
+            else if (port === KAFKA_PLAINTEXT_PORT) r.add("kafkaBrokers", b, `the plaintext listener; MSK's SASL/SCRAM TLS listener is ${MSK_SCRAM_PORT}`, `the brokers' SASL/SCRAM TLS listener, e.g. b-1.kafka.internal:${MSK_SCRAM_PORT}`);
         }
         // The admin: the program's Kafka provider logs in as it to create the topics, the roles' SCRAM users and their ACLs.
         const adminUsername = r.text("kafkaUsername") ?? KAFKA_DEFAULT_ADMIN_USERNAME;
@@ -79,7 +79,7 @@ export function parseKafka(r: ConfigReader, ctx: { environment: Environment; clu
         "the security groups of the cluster's nodes (the only sources allowed to reach the brokers), e.g. [\"sg-0a1b2c3d\"]", 1, 5) ?? [];
     // The admin listener (IAM, 9098) is open only to where `pulumi up` runs; unset: the nodes (a runner on the cluster).
     const adminSecurityGroupIds = list("kafkaAdminSecurityGroupIds", /^sg-[0-9a-f]{8,17}$/, "a security group ID",
-        "the security groups of the host or runner that runs pulumi up inside the VPC (the only sources of the brokers' IAM listener, 9098), e.g. [\"sg-0a1b2c3d\"]", 1, 5, true)
+        `the security groups of the host or runner that runs pulumi up inside the VPC (the only sources of the brokers' IAM listener, ${MSK_IAM_PORT}), e.g. ["sg-0a1b2c3d"]`, 1, 5, true)
         ?? clientSecurityGroupIds;
     const instanceType = r.text("kafkaInstanceType") ?? DEFAULTS.kafkaInstanceType;
     if (!/^kafka\.(t3\.small|[a-z][0-9][a-z]*\.(large|[0-9]*xlarge))$/.test(instanceType)) {

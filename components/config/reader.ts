@@ -10,8 +10,11 @@ export const SECRET_MASK = "[secret]";
  * in a remote-write header would send the Kafka password away), and its chart runs the config through Helm's `tpl`.
  */
 const EXPANSION_RE = /\$\{|\{\{/;
-/** A path whose value a report hides (a header such as `Authorization` is refused elsewhere, its value never shown). */
-const HIDDEN_PATH_RE = /authorization|token|secret|password|api[-_]?key|cookie/i;
+/**
+ * Names that carry credentials (a header such as `Authorization`): such a header is refused in plain config, and a
+ * report never shows the value at such a path.
+ */
+export const CREDENTIAL_NAME_RE = /authorization|token|secret|password|api[-_]?key|cookie/i;
 
 /** Raw values as the Pulumi engine hands them over: strings, with arrays and objects as JSON. */
 export interface RawConfig {
@@ -152,7 +155,7 @@ export class ConfigReader {
         const visit = (path: string, value: unknown): void => {
             if (typeof value === "string") {
                 if (!EXPANSION_RE.test(value)) return;
-                const shown = HIDDEN_PATH_RE.test(path) ? "[hidden]" : value;
+                const shown = CREDENTIAL_NAME_RE.test(path) ? "[hidden]" : value;
                 this.add(path, shown, "contains ${ or {{, which the collector would expand (${env:KAFKA_PASSWORD} is the Kafka password) or Helm's tpl evaluate", allowed);
                 this.expansionPaths.push(`${PROJECT}:${path}`);
             } else if (Array.isArray(value)) value.forEach((v, i) => visit(`${path}[${i}]`, v));

@@ -16,6 +16,13 @@ export interface KafkaSettings {
     readonly partitions: number;
 }
 
+/** The SASL/SCRAM-over-TLS listener of MSK brokers (the clients'). */
+export const MSK_SCRAM_PORT = 9096;
+/** The IAM-over-TLS listener of MSK brokers: only the program's Kafka admin (the deployer's IAM identity) uses it. */
+export const MSK_IAM_PORT = 9098;
+/** Kafka's plaintext listener, refused for existing brokers. */
+export const KAFKA_PLAINTEXT_PORT = 9092;
+
 /** A topic per signal for the collectors, and Mimir's ingest topic. */
 export const KAFKA_TOPICS = { traces: "otlp_spans", metrics: "otlp_metrics", logs: "otlp_logs", mimir: "mimir-ingest" } as const;
 /** The gateway pods share one consumer group: each partition (and so each trace, keyed by its ID) goes to one pod. */
