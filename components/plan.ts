@@ -50,7 +50,7 @@ export function planStack(config: StackConfig): StackPlan {
     const base = backendBase(config);
     // IRSA in every environment: each storing backend has its own role (the existing cluster's OIDC provider, or the
     // k3s host's published service-account issuer), so the planned values hold a role placeholder everywhere.
-    const input = placeholderInput(base, true);
+    const input = placeholderInput(base);
     const backends = {
         alertmanager: renderAlertmanager(input),
         mimir: renderStoringBackend("mimir", input),

@@ -287,7 +287,7 @@ describe("planned storing releases", () => {
             assert.match(planned, new RegExp(`<role:${backend}>`), `${backend}: the IRSA role is a placeholder`);
             const roleArn = `arn:aws:iam::123456789012:role/${backend}`;
             const filled = fillPlaceholders(plan.backends[backend].values, backend, names, roleArn);
-            const direct = renderStoringBackend(backend, { ...plan.base, buckets: names, identities: { loki: { kind: "irsa", roleArn }, tempo: { kind: "irsa", roleArn }, mimir: { kind: "irsa", roleArn } } }).values;
+            const direct = renderStoringBackend(backend, { ...plan.base, buckets: names, identities: { loki: { roleArn }, tempo: { roleArn }, mimir: { roleArn } } }).values;
             assert.deepEqual(filled, direct, backend);
             assert.doesNotMatch(JSON.stringify(filled), /<(role:)?[a-z0-9-]+>/);
         }

@@ -131,10 +131,10 @@ export interface PodWebIdentity {
  * The projected token (audience sts.amazonaws.com) and the AWS SDKs' web-identity environment for a backend with
  * its own role, in dev: the k3s host has no pod identity webhook, so the pods carry them themselves. Elsewhere
  * (an existing EKS cluster) the webhook injects the same from the ServiceAccount's role annotation; the result is
- * empty there, and for a backend without a role.
+ * empty there.
  */
 export function podWebIdentity(ctx: { environment: Environment; identity: AwsIdentity; storage: { region: string } }): PodWebIdentity {
-    if (ctx.environment !== "dev" || ctx.identity.kind !== "irsa") return { env: [], volumes: [], mounts: [] };
+    if (ctx.environment !== "dev") return { env: [], volumes: [], mounts: [] };
     const t = WEB_IDENTITY_TOKEN;
     return {
         env: [

@@ -107,7 +107,7 @@ describe("web identity renderer", () => {
     });
 
     it("pods: a projected STS token and the SDKs' env in dev with a role; nothing in prod (EKS's webhook) or without a role", () => {
-        const irsa = { kind: "irsa" as const, roleArn: "arn:aws:iam::123456789012:role/loki" };
+        const irsa = { roleArn: "arn:aws:iam::123456789012:role/loki" };
         const dev = podWebIdentity({ environment: "dev", identity: irsa, storage: { region: "eu-west-1" } });
         assert.deepEqual(dev.env, [
             { name: "AWS_ROLE_ARN", value: irsa.roleArn },
@@ -122,13 +122,12 @@ describe("web identity renderer", () => {
         assert.deepEqual(dev.mounts, [{ name: "aws-iam-token", mountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount", readOnly: true }]);
         const none = { env: [], volumes: [], mounts: [] };
         assert.deepEqual(podWebIdentity({ environment: "prod", identity: irsa, storage: { region: "eu-west-1" } }), none);
-        assert.deepEqual(podWebIdentity({ environment: "dev", identity: { kind: "instance-role" }, storage: { region: "eu-west-1" } }), none);
     });
 
     it("each storing chart carries the token and env where its S3 pods read them (dev plan, role placeholders)", () => {
         const config = parseStackConfig("dev", { values: { adminCidrs: '["198.51.100.10/32"]' }, secrets: {}, awsRegion: "eu-west-1" });
-        const input = placeholderInput(backendBase(config), true);
-        const wi = (backend: StoringBackend) => podWebIdentity({ environment: "dev", identity: { kind: "irsa", roleArn: placeholder.role(backend) }, storage: { region: "eu-west-1" } });
+        const input = placeholderInput(backendBase(config));
+        const wi = (backend: StoringBackend) => podWebIdentity({ environment: "dev", identity: { roleArn: placeholder.role(backend) }, storage: { region: "eu-west-1" } });
         const values = (backend: StoringBackend) => renderStoringBackend(backend, input).values as Record<string, any>;
         const roleEnv = (env: Array<{ name: string; value?: string }>) => env.find(e => e.name === "AWS_ROLE_ARN")?.value;
 

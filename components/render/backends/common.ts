@@ -82,8 +82,10 @@ export interface StorageContext {
     readonly buckets: Readonly<Record<string, string>>;
 }
 
-/** How pods get AWS credentials: the node's instance role (dev) or an IRSA role for the backend's ServiceAccount. */
-export type AwsIdentity = { kind: "instance-role" } | { kind: "irsa"; roleArn: string };
+/** How a backend's pods get AWS credentials: its own role, assumed with its ServiceAccount's web-identity tokens. */
+export interface AwsIdentity {
+    readonly roleArn: string;
+}
 
 export interface BackendContext {
     readonly environment: Environment;
@@ -93,12 +95,12 @@ export interface BackendContext {
     readonly identity: AwsIdentity;
 }
 
-/** ServiceAccount values with the IRSA annotation when the backend has its own role. */
+/** ServiceAccount values with the backend's role (the annotation EKS's webhook reads; on k3s, see web-identity.ts). */
 export function serviceAccount(name: string, identity: AwsIdentity): Values {
     return {
         create: true,
         name,
-        annotations: identity.kind === "irsa" ? { "eks.amazonaws.com/role-arn": identity.roleArn } : {},
+        annotations: { "eks.amazonaws.com/role-arn": identity.roleArn },
     };
 }
 

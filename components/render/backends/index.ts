@@ -82,13 +82,13 @@ export const placeholder = {
 };
 
 /**
- * The input with placeholders for bucket names and, with IRSA, the roles: the plan renders every release once from
- * it, before those Outputs exist (names, charts, workloads and metrics endpoints do not depend on them), and
- * `fillPlaceholders` puts the real names into the planned values at deploy time.
+ * The input with placeholders for bucket names and roles: the plan renders every release once from it, before those
+ * Outputs exist (names, charts, workloads and metrics endpoints do not depend on them), and `fillPlaceholders` puts
+ * the real names into the planned values at deploy time.
  */
-export function placeholderInput(i: BackendBase, irsa = false): BackendsInput {
+export function placeholderInput(i: BackendBase): BackendsInput {
     const buckets = new Proxy({}, { get: (_t, store) => placeholder.bucket(String(store)) }) as Record<string, string>;
-    const identity = (backend: StoringBackend): AwsIdentity => (irsa ? { kind: "irsa", roleArn: placeholder.role(backend) } : { kind: "instance-role" });
+    const identity = (backend: StoringBackend): AwsIdentity => ({ roleArn: placeholder.role(backend) });
     return { ...i, buckets, identities: { loki: identity("loki"), tempo: identity("tempo"), mimir: identity("mimir") } };
 }
 
