@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ALERTMANAGER_RELEASE } from "../components/render/backends/alertmanager";
+import { FORWARDER_CONFIG_KEY } from "../components/render/backends/alertmanager-forwarder";
 import { MIMIR_RULES_CONFIGMAP } from "../components/render/backends/mimir";
 import { CapacityReport, formatCapacity } from "../components/render/capacity";
 import { policyReport, PolicyReport, renderedResources } from "../policy/harness";
@@ -173,10 +174,20 @@ export const ruleFileArtifacts: Extractor = run => run.resources
     .filter(r => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs as { metadata?: { name?: string } }).metadata?.name === MIMIR_RULES_CONFIGMAP)
     .flatMap(r => Object.entries((r.inputs as { data?: Record<string, string> }).data ?? {}).map(([file, content]) => ({ path: `rules/${file}`, content })));
 
-/** `alertmanager/alertmanager.yaml`: the configuration the Alertmanager release runs (the chart writes `config` as is). */
+/**
+ * `alertmanager/alertmanager.yaml`: the configuration the Alertmanager release runs (the chart writes `config` as is);
+ * `collector/alertmanager-forwarder.yaml`: its metrics sidecar's collector config (a file of the chart's `templates`).
+ */
 export const alertmanagerConfigArtifact: Extractor = run => run.resources
     .filter(r => r.type === HELM_RELEASE_TYPE && (r.inputs as { name?: string }).name === ALERTMANAGER_RELEASE)
-    .map(r => ({ path: "alertmanager/alertmanager.yaml", content: YAML.stringify((r.inputs as { values?: { config?: unknown } }).values?.config ?? {}, { lineWidth: 0 }) }));
+    .flatMap(r => {
+        const values = (r.inputs as { values?: { config?: unknown; templates?: Record<string, unknown> } }).values;
+        const forwarder = values?.templates?.[FORWARDER_CONFIG_KEY];
+        return [
+            { path: "alertmanager/alertmanager.yaml", content: YAML.stringify(values?.config ?? {}, { lineWidth: 0 }) },
+            ...(typeof forwarder === "string" ? [{ path: "collector/alertmanager-forwarder.yaml", content: forwarder }] : []),
+        ];
+    });
 
 /** `dashboards/<uid>.json`: each dashboard exactly as the Grafana provider uploads it. */
 export const dashboardArtifacts: Extractor = run => run.resources

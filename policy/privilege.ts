@@ -25,8 +25,8 @@ export const imdsHopLimit: ResourceValidationPolicy = {
     },
 };
 
-/** Host paths the node agents may mount (defaults): pod logs, the kernel's views of processes and devices, their state. */
-const HOST_PATHS = ["/var/log/pods", "/proc", "/sys", "/var/lib/otelcol/agent"];
+/** Host paths the node agents may mount (defaults): exactly what our agent reads (pod logs, the host's /proc) and its state. */
+const HOST_PATHS = ["/var/log/pods", "/proc", "/var/lib/otelcol/agent"];
 /** Host paths the node agents may write: their state directory (log checkpoints, sending queues). */
 const WRITABLE_HOST_PATHS = ["/var/lib/otelcol/agent"];
 

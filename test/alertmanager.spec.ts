@@ -10,6 +10,11 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { AlertmanagerConfigOptions, alertmanagerConfig, INTEGRATIONS, Integration, RECEIVER_CREDENTIAL_FILE } from "../components/render/backends/alertmanager";
 import { Values } from "../components/render/backends/common";
+import type { OtelConfig } from "../components/render/collector/otel";
+import { validateCollectorConfig } from "../components/render/collector/validate";
+import { tlsCensus } from "../components/render/connections/census";
+import { get } from "../components/render/connections/dskit";
+import { keyReference } from "../offline/references";
 import { ruleFiles } from "../components/render/rules/index";
 import { writeRuleFiles } from "./helpers/rules";
 import { freePort, poll, start, stop } from "./helpers/processes";
@@ -239,5 +244,32 @@ describe("alert delivery, end to end (Prometheus + Alertmanager on 127.0.0.1)", 
         assert.equal(pd.routing_key, "e2e-routing-key", "the routing key is read from its file");
         const og = sink.received.find(r => r.path.startsWith("/opsgenie") && r.body.includes("MimirIngesterWalCorrupted"))!;
         assert.equal(JSON.parse(og.body).priority, "P1");
+    });
+});
+
+describe("Alertmanager's metrics (pushed by a sidecar, never scraped)", () => {
+    it("no collector scrapes port 9093; the sidecar scrapes loopback as the server's SAN, once per pod, and sends to the gateway with the pod's client certificate", async () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const dir = (await renderedStack(stack)).outDir;
+            const read = (f: string) => YAML.parse(fs.readFileSync(path.join(dir, "collector", f), "utf8")) as OtelConfig;
+            for (const role of ["agent", "gateway"]) {
+                const jobs = Object.values(read(`${role}.yaml`).receivers).flatMap(r => (get(r, "config.scrape_configs") as Values[] | undefined) ?? []);
+                assert.ok(jobs.length > 0, `${stack} ${role} scrapes something`);
+                assert.ok(!jobs.some(j => j.job_name === "alertmanager" || JSON.stringify(j).includes(":9093")), `${stack} ${role} scrapes Alertmanager`);
+            }
+            const fwd = read("alertmanager-forwarder.yaml");
+            assert.deepEqual(validateCollectorConfig("forwarder", fwd), []);
+            const [job] = get(fwd.receivers.prometheus, "config.scrape_configs") as Values[];
+            assert.deepEqual(get(job, "static_configs"), [{ targets: ["127.0.0.1:9093"], labels: { namespace: "observability", service: "alertmanager", pod: "${env:POD_NAME}" } }]);
+            assert.equal(get(job, "tls_config.server_name"), "alertmanager.observability.svc");
+            assert.deepEqual(get(job, "relabel_configs"), [{ target_label: "instance", replacement: "${env:POD_IP}:9093" }]);
+            const census = tlsCensus({ namespace: "observability", resources: (await renderedStack(stack)).run.resources as never, reference: keyReference });
+            const pushes = census.connections.filter(c => c.client === "alertmanager" && c.server !== "alertmanager:gossip");
+            assert.deepEqual(pushes.map(c => [c.server, c.clientCertFile, c.problems.length]), [["otel-gateway:otlp-grpc", "/etc/observability/tls/client.crt", 0]]);
+            // The validator is not a rubber stamp: without its queue the sidecar's config is refused.
+            const unqueued = structuredClone(fwd);
+            delete unqueued.exporters["otlp/gateway"].sending_queue;
+            assert.deepEqual(validateCollectorConfig("forwarder", unqueued), ["forwarder: exporter otlp/gateway needs sending_queue.enabled: true"]);
+        }
     });
 });

@@ -322,7 +322,8 @@ describe("Pod Security restricted and service accounts: the value paths the pinn
     const MIMIR = ["distributor", "ingester", "querier", "query_frontend", "query_scheduler", "store_gateway", "compactor", "ruler"];
     const CHARTS_READ: Record<string, { pods: [string, string[]][]; must: Record<string, unknown> }> = {
         alertmanager: {
-            pods: [["podSecurityContext", ["securityContext"]]],
+            // extraContainers: the metrics-forwarder sidecar (the chart copies the container as given).
+            pods: [["podSecurityContext", ["securityContext", "extraContainers.0.securityContext"]]],
             must: { "configmapReload.enabled": false, automountServiceAccountToken: false },
         },
         grafana: {

@@ -105,6 +105,9 @@ function namedDenyRows(w: World, r: Rendered): Row[] {
     row("app → alertmanager API", app, w.release("alertmanager"), 9093);
     row("app → alertmanager gossip", app, w.release("alertmanager"), 9094);
     row("agent → alertmanager gossip", w.release("otel-agent"), w.release("alertmanager"), 9094);
+    // Alertmanager's /metrics shares the API's port, so no scrape reaches it: its sidecar pushes to the gateway.
+    row("agent → alertmanager API", w.release("otel-agent"), w.release("alertmanager"), 9093);
+    row("gateway → alertmanager API", w.release("otel-gateway"), w.release("alertmanager"), 9093);
     row("app → grafana", app, w.release("grafana"), 3000);
     row("app → gateway OTLP (only the agents and Kafka feed it)", app, w.release("otel-gateway"), 4317);
     if (!(r.variant && w.stack === "prod")) for (const port of [4317, 4318]) row("app in an unlisted namespace → agent OTLP", app, w.release("otel-agent"), port);

@@ -40,7 +40,7 @@ describe("CrossGuard pack: least privilege and secrets", () => {
                 edit: rs => { first(rs, "aws:ec2/instance:Instance").metadataOptions.httpPutResponseHopLimit = 2; } },
             { stack: "dev", what: "hop limit left to the AMI", policy: "privilege-ec2-imds-hop-limit", message: /httpPutResponseHopLimit is unset \(the AMI decides/,
                 edit: rs => { delete first(rs, "aws:ec2/instance:Instance").metadataOptions.httpPutResponseHopLimit; } },
-            { stack: "dev", what: "the agent mounting the host's /", policy: "privilege-host-paths-allowlisted", message: /^release otel-agent: extraVolumes\[\d+\] mounts host path \/, which is not allowlisted; mount only \/var\/log\/pods, \/proc, \/sys, \/var\/lib\/otelcol\/agent/,
+            { stack: "dev", what: "the agent mounting the host's /", policy: "privilege-host-paths-allowlisted", message: /^release otel-agent: extraVolumes\[\d+\] mounts host path \/, which is not allowlisted; mount only \/var\/log\/pods, \/proc, \/var\/lib\/otelcol\/agent/,
                 edit: rs => {
                     const v = release(rs, "otel-agent").values;
                     v.extraVolumes.push({ name: "hostfs", hostPath: { path: "/" } });
@@ -140,9 +140,13 @@ describe("CrossGuard pack: least privilege and secrets", () => {
             "privilege-iam-no-wildcard-actions: app: attaches PowerUserAccess, which allows whole services",
             "privilege-iam-resource-wildcard-required: describe: policy Statement[0] allows s3:GetObject on *",
         ]);
-        // The same DaemonSet as a configured agent: host path /sys read-only and the host network are its to use.
-        const asAgent = await runPolicies(policies, objects.slice(0, 1), { "privilege-host-paths-allowlisted": { agents: ["monitoring/node-exporter"] }, "privilege-host-access-agents-only": { agents: ["monitoring/node-exporter"] } });
-        assert.deepEqual(asAgent, []);
+        // As a configured agent, the host network is its to use; /sys is not among the default host paths (our agent
+        // reads no /sys) until the allowlist names it.
+        const agentOnly = { "privilege-host-access-agents-only": { agents: ["monitoring/node-exporter"] } };
+        const asAgent = await runPolicies(policies, objects.slice(0, 1), { ...agentOnly, "privilege-host-paths-allowlisted": { agents: ["monitoring/node-exporter"] } });
+        assert.deepEqual(asAgent.map(v => v.message.split(",")[0]), ["DaemonSet monitoring/node-exporter: spec.template.spec.volumes[0] mounts host path /sys"]);
+        const allowed = await runPolicies(policies, objects.slice(0, 1), { ...agentOnly, "privilege-host-paths-allowlisted": { agents: ["monitoring/node-exporter"], allowedHostPaths: ["/sys"] } });
+        assert.deepEqual(allowed, []);
     });
 
     it("settings move the verdicts: allowlisted and writable host paths, agents, Pod Security exceptions, wildcard-only actions", async () => {
@@ -174,6 +178,8 @@ describe("CrossGuard pack: least privilege and secrets", () => {
         release(rs, "loki").values.loki.image = { registry: "docker.io", repository: "grafana/loki", tag: "3.5.0" };
         const digest = `sha256:${"0f".repeat(32)}`;
         for (const name of ["otel-agent", "otel-gateway"]) release(rs, name).values.image.digest = digest;
+        const forwarder = release(rs, "alertmanager").values.extraContainers[0];
+        forwarder.image = `${String(forwarder.image).split(":")[0]}@${digest}`;
         const found = (await runPolicies(policies, rs)).filter(v => v.policy === "hygiene-image-pinned-by-digest");
         assert.deepEqual(found.map(v => [v.enforcementLevel, v.message.split(";")[0]]), [
             ["advisory", "release loki: loki.image.repository docker.io/grafana/loki:3.5.0 is pinned by tag, not digest"],

@@ -108,6 +108,7 @@ export const CHART_SERVICES: Record<Stack, Record<string, Record<string, string>
         "mimir-query-frontend": labels("N=mimir,I=mimir,C=query-frontend"),
         "tempo-distributor": labels("N=tempo,I=tempo,C=distributor"),
         "tempo-query-frontend": labels("N=tempo,I=tempo,C=query-frontend"),
+        "otel-gateway": labels(`${COLLECTOR}statefulset-collector,I=otel-gateway`),
     },
 };
 

@@ -4,6 +4,7 @@
 // Kubernetes Secret (`*_file` settings; the webhook's `url_file` needs Alertmanager 0.26 or newer).
 import * as YAML from "yaml";
 import type { Environment } from "../../config/primitives";
+import { FORWARDER_CONFIG_KEY, FORWARDER_CONTAINER, FORWARDER_RESOURCES, forwarderConfigFile, forwarderContainer, type ForwarderContext } from "./alertmanager-forwarder";
 import { CLUSTER_DOWN } from "../rules/catalogue/kubernetes";
 import { WATCHDOG } from "../rules/catalogue/meta";
 import {
@@ -34,6 +35,8 @@ export const RECEIVER_CREDENTIAL_FILE: Readonly<Record<Integration, string>> = {
 export const CONFIG_DIR = "/etc/alertmanager";
 export const CLUSTER_TLS_CONFIG_KEY = "cluster-tls.yml";
 export const WEB_CONFIG_KEY = "web.yml";
+/** The chart's config volume (`config`, the ConfigMap at CONFIG_DIR) as the metrics forwarder mounts it. */
+const FORWARDER_DIR = "/etc/metrics-forwarder";
 
 /** A weekly maintenance window during which notifications (not the dead-man's switch) are muted. */
 export interface MaintenanceWindow {
@@ -189,6 +192,8 @@ export function alertmanagerValues(ctx: { environment: Environment; namespace: s
     const replicas = dev ? 1 : 3;
     const res = resources(20, 64, 200, 256);
     const probe = { httpGet: { path: "/", port: "http", scheme: "HTTPS" } };
+    // No pod scrapes Alertmanager: a sidecar pushes its metrics (alertmanager-forwarder.ts says why).
+    const forwarder: ForwarderContext = { environment: ctx.environment, namespace: ctx.namespace, stack: ctx.stack, release: ALERTMANAGER_RELEASE, port: ALERTMANAGER_PORT, configDir: FORWARDER_DIR };
     const values: Values = {
         fullnameOverride: ALERTMANAGER_RELEASE,
         replicaCount: replicas,
@@ -203,7 +208,8 @@ export function alertmanagerValues(ctx: { environment: Environment; namespace: s
         automountServiceAccountToken: false,
         config: alertmanagerConfig({ ...ctx.alerting, stack: ctx.stack }),
         extraArgs: { "cluster.tls-config": `${CONFIG_DIR}/${CLUSTER_TLS_CONFIG_KEY}`, "web.config.file": `${CONFIG_DIR}/${WEB_CONFIG_KEY}` },
-        templates: { [CLUSTER_TLS_CONFIG_KEY]: clusterTlsConfig(ctx.namespace), [WEB_CONFIG_KEY]: webTlsConfig() },
+        templates: { [CLUSTER_TLS_CONFIG_KEY]: clusterTlsConfig(ctx.namespace), [WEB_CONFIG_KEY]: webTlsConfig(), [FORWARDER_CONFIG_KEY]: forwarderConfigFile(forwarder) },
+        extraContainers: [forwarderContainer(forwarder, { config: "config", tls: "observability-tls" })],
         livenessProbe: probe,
         readinessProbe: probe,
         extraSecretMounts: [
@@ -219,7 +225,7 @@ export function alertmanagerValues(ctx: { environment: Environment; namespace: s
         name: ALERTMANAGER_RELEASE,
         chart: CHARTS.alertmanager,
         values,
-        workloads: [{ component: "alertmanager", replicas, containers: { alertmanager: res } }],
-        metrics: [{ release: ALERTMANAGER_RELEASE, service: "alertmanager", port: ALERTMANAGER_PORT, path: "/metrics", scheme: "https", serverName: serviceHost(ALERTMANAGER_RELEASE, ctx.namespace) }],
+        workloads: [{ component: "alertmanager", replicas, containers: { alertmanager: res, [FORWARDER_CONTAINER]: FORWARDER_RESOURCES } }],
+        metrics: [],
     };
 }

@@ -2,7 +2,7 @@
 import type { BackendBase } from "../backends/index";
 import { placeholderInput, renderBackends } from "../backends/index";
 import type { MetricsEndpoint } from "../backends/common";
-import type { CollectorContext } from "./otel";
+import { clusterNameOf, type CollectorContext } from "./otel";
 import { agentRelease, gatewayRelease, RenderedCollector } from "./releases";
 import { validateCollectors } from "./validate";
 import { agentSecurityProblems } from "./agent-security";
@@ -15,7 +15,7 @@ export function backendMetrics(i: BackendBase): MetricsEndpoint[] {
 export function collectorContext(i: BackendBase, metrics: readonly MetricsEndpoint[] = backendMetrics(i)): CollectorContext {
     return {
         environment: i.environment,
-        clusterName: `observability-${i.stack}`,
+        clusterName: clusterNameOf(i.stack),
         namespace: i.namespace,
         settings: i.collector,
         metrics,

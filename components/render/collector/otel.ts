@@ -121,6 +121,9 @@ export interface CollectorContext {
     readonly otlpClients?: readonly string[];
 }
 
+/** `k8s.cluster.name` of a stack's telemetry. */
+export const clusterNameOf = (stack: string) => `observability-${stack}`;
+
 /** Client TLS of an outgoing hop: the collector's client certificate, the server verified against the stack CA. */
 export function clientTls(serverName?: string): Values {
     return {

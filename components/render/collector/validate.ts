@@ -3,7 +3,8 @@
 // where it cannot see whole traces, a hop without TLS, an exporter without a persistent queue and retries.
 import type { OtelConfig } from "./otel";
 
-export type CollectorRole = "agent" | "gateway";
+/** The agents, the gateway, and a sidecar that forwards one pod's own metrics (no persistent volume: its queue is in memory). */
+export type CollectorRole = "agent" | "gateway" | "forwarder";
 
 /** Exporter types that send over the network, and so need TLS, a queue and retries. */
 const NETWORK_EXPORTERS = ["otlp", "otlphttp", "loadbalancing", "prometheusremotewrite", "kafka"];
@@ -105,7 +106,7 @@ export function validateCollectorConfig(role: CollectorRole, c: OtelConfig): str
         } else {
             const queue = e.sending_queue as Values | undefined;
             if (queue?.enabled !== true) add(`exporter ${id} needs sending_queue.enabled: true`);
-            else if (typeof queue.storage !== "string" || typeOf(queue.storage) !== "file_storage" || !enabledExtensions.has(queue.storage)) {
+            else if (role !== "forwarder" && (typeof queue.storage !== "string" || typeOf(queue.storage) !== "file_storage" || !enabledExtensions.has(queue.storage))) {
                 add(`exporter ${id} needs a persistent queue: sending_queue.storage must name an enabled file_storage extension`);
             }
         }

@@ -8,6 +8,7 @@ import * as YAML from "yaml";
 import { TLS_FILES, tlsSecretName, type Values } from "../backends/common";
 import { COLLECTOR_TLS } from "../collector/otel";
 import { SERVER_IDENTITIES, serverDnsNames } from "../pki";
+import { FORWARDER_CONFIG_KEY } from "../backends/alertmanager-forwarder";
 import { GRAFANA_SERVER_TLS_DIR, GRAFANA_UPSTREAM_CA_SECRET } from "../backends/grafana";
 import { type Activity, type BlockContext, classify, get, tlsCapableBlocks } from "./dskit";
 
@@ -228,6 +229,9 @@ export function tlsCensus(input: CensusInput): Census {
             servers.push({ key: `${r.name}:gossip`, tls: Boolean(get(cluster, "tls_server_config.cert_file")), clientAuth: clientAuthOf(get(cluster, "tls_server_config")), certFile: str(get(cluster, "tls_server_config.cert_file")) });
             const peer = get(cluster, "tls_client_config");
             conns.push({ ...promClient(r.name, `${r.name}:gossip`, `${r.name} values templates.cluster-tls.yml tls_client_config`, peer ? "https" : "http", peer) });
+            // Its metrics forwarder (a collector sidecar: scrape on loopback, OTLP to the gateway).
+            const forwarder = files[FORWARDER_CONFIG_KEY];
+            if (typeof forwarder === "string") collectorConnections({ ...r, values: { alternateConfig: YAML.parse(forwarder) as Values } }, releaseOfHost, servers, conns);
         } else if (r.chart === "grafana") {
             const server = get(r.values["grafana.ini"], "server");
             const https = ["https", "h2"].includes(String(get(server, "protocol"))) && Boolean(get(server, "cert_file"));

@@ -13,7 +13,9 @@
 // `component` (agent-collector, statefulset-collector) instead. A Service `<release>-<component>` selects its
 // component's pods, a Service `<release>` every pod of the release (dev's loki and tempo).
 import type { RenderedRelease, Values } from "../backends/common";
-import { ALERTMANAGER_RELEASE } from "../backends/alertmanager";
+import * as YAML from "yaml";
+import { ALERTMANAGER_PORT, ALERTMANAGER_RELEASE } from "../backends/alertmanager";
+import { FORWARDER_CONFIG_KEY } from "../backends/alertmanager-forwarder";
 import { programConfig } from "../connections/census";
 import { get } from "../connections/dskit";
 import type { RenderedCollector } from "../collector/releases";
@@ -75,9 +77,10 @@ export interface ReleasePorts {
 }
 
 export function releasePorts(r: RenderedRelease): ReleasePorts {
+    // Alertmanager's metrics are pushed (no scrape endpoint): its API port is the one the chart's Service serves.
+    if (r.name === ALERTMANAGER_RELEASE) return { http: ALERTMANAGER_PORT, gossip: ALERTMANAGER_CLUSTER_PORT };
     const http = r.metrics[0]?.port;
     if (http === undefined || r.metrics.some(m => m.port !== http)) throw new Error(`${r.name}: expected one metrics port for every component, got ${r.metrics.map(m => m.port).join(", ")}`);
-    if (r.name === ALERTMANAGER_RELEASE) return { http, gossip: ALERTMANAGER_CLUSTER_PORT };
     if (!isDskit(r)) return { http };
     const config = programConfig({ name: r.name, chart: r.chart.chart, values: r.values });
     const num = (path: string, fallback: number) => (typeof get(config, path) === "number" ? (get(config, path) as number) : fallback);
@@ -173,13 +176,18 @@ export function serviceGroup(s: StackReleases, service: string, namespace: strin
 
 /**
  * The URLs a rendered release's program dials beyond its gRPC and gossip: Grafana's datasources, the ruler's
- * Alertmanager, the metrics-generator's remote write, Loki's tail proxy (its queriers' HTTP).
+ * Alertmanager, the metrics-generator's remote write, Loki's tail proxy (its queriers' HTTP), Alertmanager's metrics
+ * forwarder's OTLP exporter.
  */
 export function dialledUrls(r: RenderedRelease): string[] {
     const v: Values = r.values;
     if (r.chart.chart === "grafana") {
         const list = get(v, "datasources") as Values | undefined;
         return (((list?.["datasources.yaml"] as Values | undefined)?.datasources as Values[] | undefined) ?? []).map(d => String(d.url));
+    }
+    const forwarder = (v.templates as Values | undefined)?.[FORWARDER_CONFIG_KEY];
+    if (typeof forwarder === "string") {
+        return Object.values(((YAML.parse(forwarder) as Values).exporters as Record<string, Values>) ?? {}).map(e => String(e.endpoint));
     }
     if (!isDskit(r)) return [];
     const config = programConfig({ name: r.name, chart: r.chart.chart, values: v });

@@ -337,6 +337,18 @@ const alertmanager: CatalogueGroup = {
                 at: "20m",
             },
         },
+        {
+            // Its metrics come by push from a sidecar (backends/alertmanager-forwarder.ts): a forwarder that cannot
+            // reach the gateway leaves no `up` at all rather than `up == 0`.
+            alert: "AlertmanagerMetricsAbsent",
+            expr: `absent(up{${job("alertmanager")}})`,
+            for: "10m",
+            severity: "warning",
+            summary: "No metrics from Alertmanager",
+            description: "Mimir has received no scrape of Alertmanager for 10 minutes: its pods are down, or their metrics-forwarder sidecar cannot reach the gateway, so failed notifications would go unnoticed.",
+            fires: { series: [series("up", pod("grafana", "grafana-0"), "1x20")], at: "15m", alerts: [{ job: JOBS.alertmanager }] },
+            quiet: { series: [series("up", pod("alertmanager", "alertmanager-0"), "1x20")], at: "15m" },
+        },
     ],
 };
 
