@@ -84,7 +84,7 @@ function ruleProblems(rule: Values): string[] {
         if (wild.length > 0) out.push(`${field} ${wild.map(w => JSON.stringify(w)).join(", ")} is a wildcard; list exactly what is needed`);
     }
     if ((Array.isArray(rule.resources) ? rule.resources as unknown[] : []).includes("nodes/proxy")) {
-        out.push("resources nodes/proxy opens the kubelet API (exec into any pod of the node); use nodes/stats (kubeletstats) or nodes/metrics");
+        out.push("resources nodes/proxy opens the kubelet API (exec into any pod of the node); use nodes/stats (kubelet_stats) or nodes/metrics");
     }
     return out;
 }

@@ -87,7 +87,7 @@ describe("node agent privileges", () => {
             const all = JSON.stringify([a.values.clusterRole, a.namespaceRole]);
             assert.ok(!all.includes("nodes/proxy") && !all.includes("*"), all);
             // What the receivers and processors use, derived from the config: k8s_attributes (pods, their ReplicaSets),
-            // kubeletstats (/stats/summary), the Prometheus endpointslice discovery in the backends' namespace.
+            // kubelet_stats (/stats/summary), the Prometheus endpointslice discovery in the backends' namespace.
             assert.deepEqual([...requiredAccess(a.config)].sort(), [
                 "* /nodes/stats get", ...READ.map(v => `* /pods ${v}`), ...READ.map(v => `* apps/replicasets ${v}`),
                 ...READ.map(v => `observability /pods ${v}`), ...READ.map(v => `observability /services ${v}`),
@@ -96,9 +96,9 @@ describe("node agent privileges", () => {
         }
     });
 
-    it("hostmetrics reads under root_path exactly what is mounted there, and has no filesystem or network scraper", () => {
+    it("host_metrics reads under root_path exactly what is mounted there, and has no filesystem or network scraper", () => {
         for (const stack of ["dev", "prod"]) {
-            const h = agents[stack].config.receivers.hostmetrics as any;
+            const h = agents[stack].config.receivers.host_metrics as any;
             assert.equal(h.root_path, HOSTFS);
             assert.deepEqual(Object.keys(h.scrapers).sort(), ["cpu", "disk", "load", "memory"]);
             const needed = new Set(Object.keys(h.scrapers).flatMap(s => SCRAPER_HOST_DIRS[s].map(d => `${h.root_path}/${d}`)));
@@ -153,10 +153,10 @@ describe("node agent privileges", () => {
             { what: "discovery widened to the cluster", edit: a => { rules(a).push({ apiGroups: [""], resources: ["services"], verbs: READ }); }, problem: /rule grants \* \/services get, list, watch, which the config does not use \(at that scope\)/ },
             { what: "a rule the config needs removed", edit: a => { rules(a).splice(1, 1); }, problem: /the config needs \* apps\/replicasets get, list, watch, which no rule grants/ },
             { what: "namespace labels extracted without access", edit: a => { (a.config.processors.k8s_attributes as any).extract.labels.push({ tag_name: "team", key: "team", from: "namespace" }); }, problem: /the config needs \* \/namespaces get, list, watch, which no rule grants/ },
-            { what: "kubelet extra metadata (needs nodes/proxy)", edit: a => { (a.config.receivers.kubeletstats as any).extra_metadata_labels = ["container.id"]; }, problem: /the config needs \* \/nodes\/proxy get/ },
-            { what: "the filesystem scraper re-added", edit: a => { (a.config.receivers.hostmetrics as any).scrapers.filesystem = {}; }, problem: /scraper filesystem needs the host's root filesystem under root_path/ },
-            { what: "the network scraper re-added", edit: a => { (a.config.receivers.hostmetrics as any).scrapers.network = {}; }, problem: /scraper network reads \/proc\/self\/net, the agent pod's network namespace/ },
-            { what: "root_path moved", edit: a => { (a.config.receivers.hostmetrics as any).root_path = "/host"; }, problem: /hostmetrics root_path must be \/hostfs/ },
+            { what: "kubelet extra metadata (needs nodes/proxy)", edit: a => { (a.config.receivers.kubelet_stats as any).extra_metadata_labels = ["container.id"]; }, problem: /the config needs \* \/nodes\/proxy get/ },
+            { what: "the filesystem scraper re-added", edit: a => { (a.config.receivers.host_metrics as any).scrapers.filesystem = {}; }, problem: /scraper filesystem needs the host's root filesystem under root_path/ },
+            { what: "the network scraper re-added", edit: a => { (a.config.receivers.host_metrics as any).scrapers.network = {}; }, problem: /scraper network reads \/proc\/self\/net, the agent pod's network namespace/ },
+            { what: "root_path moved", edit: a => { (a.config.receivers.host_metrics as any).root_path = "/host"; }, problem: /host_metrics root_path must be \/hostfs/ },
             { what: "logs read from an unmounted path", edit: a => { (a.config.receivers.file_log as any).include.push("/var/log/containers/*.log"); }, problem: /file_log reads \/var\/log\/containers\/\*\.log, outside the read-only host mounts/ },
             { what: "state on the read-only root", edit: a => { (a.config.extensions.file_storage as any).directory = "/tmp/otel"; }, problem: /file_storage directory \/tmp\/otel is not the writable host mount/ },
         ];

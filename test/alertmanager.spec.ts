@@ -268,8 +268,8 @@ describe("Alertmanager's metrics (pushed by a sidecar, never scraped)", () => {
             assert.deepEqual(pushes.map(c => [c.server, c.clientCertFile, c.problems.length]), [["otel-gateway:otlp-grpc", "/etc/observability/tls/client.crt", 0]]);
             // The validator is not a rubber stamp: without its queue the sidecar's config is refused.
             const unqueued = structuredClone(fwd);
-            delete unqueued.exporters["otlp/gateway"].sending_queue;
-            assert.deepEqual(validateCollectorConfig("forwarder", unqueued), ["forwarder: exporter otlp/gateway needs sending_queue.enabled: true"]);
+            delete unqueued.exporters["otlp_grpc/gateway"].sending_queue;
+            assert.deepEqual(validateCollectorConfig("forwarder", unqueued), ["forwarder: exporter otlp_grpc/gateway needs sending_queue.enabled: true"]);
         }
     });
 });

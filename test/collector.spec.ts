@@ -56,32 +56,32 @@ describe("collector tier", () => {
     it("rejects each broken variant with the rule it breaks", () => {
         const cases: Array<{ what: string; edit: (p: Pair) => void; problem: RegExp }> = [
             { what: "undefined processor", edit: p => p.gateway.service.pipelines.logs.processors.splice(1, 0, "transform/x"), problem: /pipeline logs names processor transform\/x, which is not defined/ },
-            { what: "unused exporter", edit: p => { p.gateway.exporters["otlp/spare"] = clone(p.gateway.exporters["otlp/tempo"]); }, problem: /exporter otlp\/spare is defined but no pipeline uses it/ },
-            { what: "unused receiver", edit: p => { p.agent.service.pipelines.metrics.receivers = ["otlp", "hostmetrics", "prometheus"]; }, problem: /receiver kubeletstats is defined but no pipeline uses it/ },
+            { what: "unused exporter", edit: p => { p.gateway.exporters["otlp_grpc/spare"] = clone(p.gateway.exporters["otlp_grpc/tempo"]); }, problem: /exporter otlp_grpc\/spare is defined but no pipeline uses it/ },
+            { what: "unused receiver", edit: p => { p.agent.service.pipelines.metrics.receivers = ["otlp", "host_metrics", "prometheus"]; }, problem: /receiver kubelet_stats is defined but no pipeline uses it/ },
             { what: "memory_limiter not first", edit: p => p.agent.service.pipelines.logs.processors.reverse(), problem: /agent: pipeline logs must start with memory_limiter/ },
             { what: "tail_sampling in the agent", edit: p => {
                 p.agent.processors.tail_sampling = clone(p.gateway.processors.tail_sampling);
                 p.agent.service.pipelines.traces.processors.splice(1, 0, "tail_sampling");
             }, problem: /agent: tail_sampling runs only in the gateway/ },
             { what: "tail_sampling on metrics", edit: p => p.gateway.service.pipelines.metrics.processors.splice(1, 0, "tail_sampling"), problem: /pipeline metrics runs tail_sampling on metrics/ },
-            { what: "traces to the gateway not by trace ID", edit: p => { p.agent.service.pipelines.traces.exporters = ["otlp/gateway"]; delete p.agent.exporters.loadbalancing; }, problem: /sends traces through otlp\/gateway; the gateway's tail_sampling needs them through loadbalancing/ },
-            { what: "balancing by service", edit: p => { p.agent.exporters.loadbalancing.routing_key = "service"; }, problem: /must route by traceID/ },
-            { what: "insecure exporter", edit: p => { (p.gateway.exporters["otlp/tempo"].tls as any).insecure = true; }, problem: /exporters\.otlp\/tempo\.tls\.insecure is true/ },
-            { what: "unverified kubelet", edit: p => { p.agent.receivers.kubeletstats.insecure_skip_verify = true; }, problem: /receivers\.kubeletstats\.insecure_skip_verify is true/ },
-            { what: "plaintext endpoint", edit: p => { p.gateway.exporters["otlphttp/loki"].endpoint = "http://loki.observability.svc:3100/otlp"; }, problem: /otlphttp\/loki sends in plaintext/ },
-            { what: "gRPC exporter without CA", edit: p => { delete (p.gateway.exporters["otlp/tempo"].tls as any).ca_file; }, problem: /otlp\/tempo must verify the server against the stack CA/ },
+            { what: "traces to the gateway not by trace ID", edit: p => { p.agent.service.pipelines.traces.exporters = ["otlp_grpc/gateway"]; delete p.agent.exporters.load_balancing; }, problem: /sends traces through otlp_grpc\/gateway; the gateway's tail_sampling needs them through load_balancing/ },
+            { what: "balancing by service", edit: p => { p.agent.exporters.load_balancing.routing_key = "service"; }, problem: /must route by traceID/ },
+            { what: "insecure exporter", edit: p => { (p.gateway.exporters["otlp_grpc/tempo"].tls as any).insecure = true; }, problem: /exporters\.otlp_grpc\/tempo\.tls\.insecure is true/ },
+            { what: "unverified kubelet", edit: p => { p.agent.receivers.kubelet_stats.insecure_skip_verify = true; }, problem: /receivers\.kubelet_stats\.insecure_skip_verify is true/ },
+            { what: "plaintext endpoint", edit: p => { p.gateway.exporters["otlp_http/loki"].endpoint = "http://loki.observability.svc:3100/otlp"; }, problem: /otlp_http\/loki sends in plaintext/ },
+            { what: "gRPC exporter without CA", edit: p => { delete (p.gateway.exporters["otlp_grpc/tempo"].tls as any).ca_file; }, problem: /otlp_grpc\/tempo must verify the server against the stack CA/ },
             { what: "receiver without client certificates", edit: p => { delete (p.gateway.receivers.otlp as any).protocols.grpc.tls.client_ca_file; }, problem: /receiver otlp grpc must serve TLS and require client certificates/ },
-            { what: "no queue", edit: p => { delete p.gateway.exporters["otlp/tempo"].sending_queue; }, problem: /otlp\/tempo needs sending_queue\.enabled: true/ },
-            { what: "in-memory queue", edit: p => { delete (p.agent.exporters["otlp/gateway"].sending_queue as any).storage; }, problem: /otlp\/gateway needs a persistent queue/ },
-            { what: "no retries", edit: p => { (p.gateway.exporters["otlphttp/mimir"].retry_on_failure as any).enabled = false; }, problem: /otlphttp\/mimir needs retry_on_failure\.enabled: true/ },
+            { what: "no queue", edit: p => { delete p.gateway.exporters["otlp_grpc/tempo"].sending_queue; }, problem: /otlp_grpc\/tempo needs sending_queue\.enabled: true/ },
+            { what: "in-memory queue", edit: p => { delete (p.agent.exporters["otlp_grpc/gateway"].sending_queue as any).storage; }, problem: /otlp_grpc\/gateway needs a persistent queue/ },
+            { what: "no retries", edit: p => { (p.gateway.exporters["otlp_http/mimir"].retry_on_failure as any).enabled = false; }, problem: /otlp_http\/mimir needs retry_on_failure\.enabled: true/ },
             { what: "pprof on every interface", edit: p => { p.gateway.extensions.pprof.endpoint = "0.0.0.0:1777"; }, problem: /extension pprof must listen on loopback/ },
             { what: "no health check", edit: p => { p.gateway.service.extensions = p.gateway.service.extensions.filter(e => e !== "health_check"); }, problem: /health_check must be enabled on port 13133/ },
             { what: "extension not enabled", edit: p => { p.agent.service.extensions = p.agent.service.extensions.filter(e => e !== "zpages"); }, problem: /extension zpages is defined but not enabled/ },
             { what: "a {{ the chart's tpl would eat", edit: p => { p.gateway.processors["attributes/redact"].actions = [{ key: "x", value: "{{ .Release.Name }}", action: "upsert" }]; }, problem: /contains "\{\{"/ },
             { what: "remote write without WAL", edit: p => {
-                p.gateway.exporters["prometheusremotewrite/vm"] = { endpoint: "https://vm.example.com/api/v1/write", remote_write_queue: { enabled: true }, retry_on_failure: { enabled: true } };
-                p.gateway.service.pipelines.metrics.exporters.push("prometheusremotewrite/vm");
-            }, problem: /prometheusremotewrite\/vm needs a wal\.directory/ },
+                p.gateway.exporters["prometheus_remote_write/vm"] = { endpoint: "https://vm.example.com/api/v1/write", remote_write_queue: { enabled: true }, retry_on_failure: { enabled: true } };
+                p.gateway.service.pipelines.metrics.exporters.push("prometheus_remote_write/vm");
+            }, problem: /prometheus_remote_write\/vm needs a wal\.directory/ },
         ];
         for (const c of cases) {
             const pair = clone(pairs.dev);
@@ -177,10 +177,10 @@ describe("collector tier", () => {
         const resources = (await renderedStack("dev")).run.resources as Array<{ type: string; inputs: Record<string, any> }>;
         const gw = SERVER_IDENTITIES.find(s => s.name === "otel-gateway")!;
         const agentId = SERVER_IDENTITIES.find(s => s.name === "otel-agent")!;
-        const lb = pairs.dev.agent.exporters.loadbalancing as any;
+        const lb = pairs.dev.agent.exporters.load_balancing as any;
         assert.ok(serverDnsNames(gw).includes(lb.protocol.otlp.tls.server_name_override));
         assert.equal(lb.resolver.dns.hostname, "otel-gateway-headless.observability.svc.cluster.local");
-        assert.ok(serverDnsNames(gw).includes((pairs.dev.agent.exporters["otlp/gateway"].endpoint as string).split(":")[0]));
+        assert.ok(serverDnsNames(gw).includes((pairs.dev.agent.exporters["otlp_grpc/gateway"].endpoint as string).split(":")[0]));
         assert.ok(serverDnsNames(agentId, "obs.example.com").includes(`otel-agent.${AGENT_NAMESPACE}.svc`));
         assert.ok(serverDnsNames(agentId, "obs.example.com").includes("otlp.obs.example.com"));
         const byName = (type: string, name: string) => resources.find(r => r.type === type && r.inputs.metadata?.name === name);
@@ -208,7 +208,7 @@ describe("collector tier", () => {
 describe("the agent's host.name", () => {
     it("names the node: the env detector, first among the detectors (the first wins), reads it from the node name", () => {
         const { agent } = renderCollectors(base("dev"));
-        const detection = (agent.config.processors as Record<string, any>).resourcedetection;
+        const detection = (agent.config.processors as Record<string, any>).resource_detection;
         assert.equal(detection.detectors[0], "env");
         assert.equal(detection.override, false, "telemetry that names its own host keeps it");
         const env = (agent.values.extraEnvs as { name: string; value?: string }[]);

@@ -17,9 +17,8 @@ import { COLLECTOR_TLS } from "../components/render/collector/otel";
 import { OTLP_CLIENTS_ANNOTATION, otlpClientsDigest } from "../components/render/collector/releases";
 import { EngineResult, RenderedResource, runProgram, SECRET_MASK } from "../offline/engine";
 import { fakePem } from "../offline/mocks";
+import { opensslPki } from "./helpers/pki";
 import { renderedStack } from "./helpers/rendered";
-import { tempDir } from "./helpers/temp";
-import { runTool } from "./helpers/tools";
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -199,39 +198,10 @@ describe("certificate usages and OTLP trust in the rendered stacks", () => {
     });
 });
 
-/** The PKI's usage names as openssl extension values. */
-const OPENSSL_USAGE: Readonly<Record<string, [string, string]>> = {
-    digital_signature: ["keyUsage", "digitalSignature"], key_encipherment: ["keyUsage", "keyEncipherment"],
-    cert_signing: ["keyUsage", "keyCertSign"], crl_signing: ["keyUsage", "cRLSign"],
-    server_auth: ["extendedKeyUsage", "serverAuth"], client_auth: ["extendedKeyUsage", "clientAuth"],
-};
-
 /** Certificates made by the real openssl with the subjects and usages the stack's PKI gives them (mtls.ts). */
 function realPki() {
-    const dir = tempDir("identities");
-    const ssl = (...args: string[]) => {
-        const r = runTool("openssl", args, "openssl");
-        assert.equal(r.status, 0, r.stderr);
-    };
-    const pem = (name: string) => fs.readFileSync(path.join(dir, name), "utf8");
-    const make = (name: string, subject: string, uses: readonly string[], issuer?: string, san?: string) => {
-        const ca = uses.includes("cert_signing");
-        const ext: Record<string, string[]> = {};
-        for (const u of uses) (ext[OPENSSL_USAGE[u][0]] ??= []).push(OPENSSL_USAGE[u][1]);
-        const lines = [
-            `basicConstraints=critical,CA:${ca ? "TRUE" : "FALSE"}`,
-            ...Object.entries(ext).map(([k, v]) => `${k}=${k === "keyUsage" ? "critical," : ""}${v.join(",")}`),
-            "subjectKeyIdentifier=hash",
-            ...(issuer ? ["authorityKeyIdentifier=keyid"] : []),
-            ...(san ? [`subjectAltName=DNS:${san}`] : []),
-        ];
-        fs.writeFileSync(path.join(dir, `${name}.ext`), `${lines.join("\n")}\n`);
-        const f = (x: string) => path.join(dir, `${name}.${x}`);
-        ssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", f("key"), "-out", f("csr"), "-subj", subject);
-        ssl("x509", "-req", "-in", f("csr"), "-days", "1", "-extfile", f("ext"), "-out", f("crt"),
-            ...(issuer ? ["-CA", path.join(dir, `${issuer}.crt`), "-CAkey", path.join(dir, `${issuer}.key`), "-CAcreateserial"] : ["-signkey", f("key")]));
-        return { cert: pem(`${name}.crt`), key: pem(`${name}.key`) };
-    };
+    const { make: issue } = opensslPki("identities");
+    const make = (name: string, subject: string, uses: readonly string[], issuer?: string, san?: string) => issue(name, subject, uses, issuer, san ? [san] : []);
     const root = make("root", "/O=observability-stack/CN=observability-stack root CA", CA_USES);
     const otlpCa = (name: string) => make(`otlp-ca-${name}`, `/O=observability-stack/CN=OTLP client CA ${name}`, CA_USES);
     const otlpClient = (name: string) => make(`otlp-client-${name}`, `/O=observability-stack/OU=otlp-client/CN=${name}`, CLIENT_USES, `otlp-ca-${name}`);

@@ -256,7 +256,7 @@ describe("Kafka buffering", () => {
         assert.deepEqual([exporter.traces, exporter.metrics, exporter.logs].map(t => (t as Values).topic), [KAFKA_TOPICS.traces, KAFKA_TOPICS.metrics, KAFKA_TOPICS.logs]);
         assert.equal(exporter.partition_traces_by_id, true);
         assert.equal((exporter.producer as Values).required_acks, -1, "every in-sync replica acknowledges");
-        assert.equal(pair.agent.exporters.loadbalancing, undefined);
+        assert.equal(pair.agent.exporters.load_balancing, undefined);
         const receiver = pair.gateway.receivers.kafka;
         assert.equal(receiver.group_id, KAFKA_CONSUMER_GROUP);
         assert.deepEqual((receiver.message_marking as Values).after, true, "a record is marked only once the pipeline took it");
@@ -300,7 +300,7 @@ describe("Kafka buffering", () => {
         assert.equal((mimir.values.mimir as Values).structuredConfig.ingest_storage.enabled, true);
         assert.doesNotMatch(JSON.stringify([agent.values, gateway.values, mimir.values]), /not-in-any-file|ops-admin/);
         const { agent: direct } = renderCollectors(backendBase(parseStackConfig("dev", { values: { adminCidrs: JSON.stringify(["198.51.100.10/32"]) }, secrets: {}, awsRegion: "eu-west-1" })));
-        assert.deepEqual(direct.config.service.pipelines.traces.exporters, ["loadbalancing"]);
+        assert.deepEqual(direct.config.service.pipelines.traces.exporters, ["load_balancing"]);
     });
 
     it("the validator rejects each broken Kafka variant with the rule it breaks", () => {

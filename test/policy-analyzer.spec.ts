@@ -109,7 +109,7 @@ describe("CrossGuard pack over gRPC (the real analyzer server)", function () {
         release("loki").values.loki.compactor.retention_enabled = false;
         const tempo = release("tempo").values;
         tempo.config = tempo.config.replace("block_retention: 72h", "block_retention: 480h");
-        release("otel-gateway").values.alternateConfig.exporters["otlp/tempo"].tls.insecure_skip_verify = true;
+        release("otel-gateway").values.alternateConfig.exporters["otlp_grpc/tempo"].tls.insecure_skip_verify = true;
         delete release("grafana").values.resources.limits;
         props(r => r.type === "aws:ec2/instance:Instance").instanceType = "p4d.24xlarge";
         const aws = rs.find(r => r.provider?.type === "pulumi:providers:aws")!.provider!.props;

@@ -72,10 +72,10 @@ describe("CrossGuard policy pack", () => {
                 edit: rs => { delete rs.find(r => r.type === "grafana:oss/folder:Folder")!.provider!.props.caCert; } },
             { stack: "dev", what: "a dashboard on the default provider", policy: "tls-grafana-api-verified", message: /uses the default Grafana provider/,
                 edit: rs => { const d = rs.find(r => r.type === "grafana:oss/dashboard:Dashboard")!; rs[rs.indexOf(d)] = { ...d, provider: undefined }; } },
-            { stack: "dev", what: "collector exporting in plain HTTP", policy: "tls-collector-configs-verified", message: /exporters\.otlphttp\/loki\.endpoint is plaintext \(http:\/\/loki\.observability\.svc:3100\/otlp\); use https/,
-                edit: rs => { release(rs, "otel-gateway").values.alternateConfig.exporters["otlphttp/loki"].endpoint = "http://loki.observability.svc:3100/otlp"; } },
+            { stack: "dev", what: "collector exporting in plain HTTP", policy: "tls-collector-configs-verified", message: /exporters\.otlp_http\/loki\.endpoint is plaintext \(http:\/\/loki\.observability\.svc:3100\/otlp\); use https/,
+                edit: rs => { release(rs, "otel-gateway").values.alternateConfig.exporters["otlp_http/loki"].endpoint = "http://loki.observability.svc:3100/otlp"; } },
             { stack: "dev", what: "collector skipping verification", policy: "tls-collector-configs-verified", message: /tls\.insecure_skip_verify is true; remove it/,
-                edit: rs => { release(rs, "otel-gateway").values.alternateConfig.exporters["otlp/tempo"].tls.insecure_skip_verify = true; } },
+                edit: rs => { release(rs, "otel-gateway").values.alternateConfig.exporters["otlp_grpc/tempo"].tls.insecure_skip_verify = true; } },
             { stack: "dev", what: "gateway receiver without client CA", policy: "tls-collector-configs-verified", message: /receiver otlp grpc must serve TLS and require client certificates/,
                 edit: rs => { delete release(rs, "otel-gateway").values.alternateConfig.receivers.otlp.protocols.grpc.tls.client_ca_file; } },
             { stack: "prod", what: "Kafka without TLS", policy: "tls-collector-configs-verified", message: /exporter kafka reaches Kafka without TLS/,
@@ -188,11 +188,11 @@ describe("CrossGuard policy pack", () => {
         // allowance in the pack's configuration (visible in review) lets it through.
         const plain = clone(stacks.prod);
         release(plain, "mimir").values.mimir.structuredConfig.server.http_tls_config = {};
-        release(plain, "otel-gateway").values.alternateConfig.exporters["otlphttp/mimir"].endpoint = "http://mimir-distributor.observability.svc:8080/otlp";
+        release(plain, "otel-gateway").values.alternateConfig.exporters["otlp_http/mimir"].endpoint = "http://mimir-distributor.observability.svc:8080/otlp";
         const strict = withoutDigest(await runPolicies(policies, plain));
         assert.deepEqual(strict.map(v => [v.enforcementLevel, v.message.split(";")[0]]).sort(), [
             ["mandatory", "release mimir: its http server is plaintext"],
-            ["mandatory", "release otel-gateway: exporters.otlphttp/mimir.endpoint is plaintext (http://mimir-distributor.observability.svc:8080/otlp)"],
+            ["mandatory", "release otel-gateway: exporters.otlp_http/mimir.endpoint is plaintext (http://mimir-distributor.observability.svc:8080/otlp)"],
         ]);
         assert.deepEqual(withoutDigest(await runPolicies(policies, plain, {
             "tls-backend-served-over-tls": { plaintextServers: ["mimir-distributed:http"] },

@@ -65,7 +65,7 @@ export function forwarderConfig(ctx: ForwarderContext): OtelConfig {
             batch: { ...BATCH },
         },
         exporters: {
-            "otlp/gateway": {
+            "otlp_grpc/gateway": {
                 endpoint: `${serviceHost(GATEWAY_RELEASE, ctx.namespace)}:${OTLP_GRPC_PORT}`,
                 tls: { ...client, min_version: "1.2" },
                 sending_queue: { enabled: true, queue_size: 100 },
@@ -75,7 +75,7 @@ export function forwarderConfig(ctx: ForwarderContext): OtelConfig {
         service: {
             extensions: ["health_check"],
             telemetry: { metrics: { level: "none" }, logs: { level: "info", encoding: "json" } },
-            pipelines: { metrics: { receivers: ["prometheus"], processors: ["memory_limiter", "resource", "batch"], exporters: ["otlp/gateway"] } },
+            pipelines: { metrics: { receivers: ["prometheus"], processors: ["memory_limiter", "resource", "batch"], exporters: ["otlp_grpc/gateway"] } },
         },
     };
 }

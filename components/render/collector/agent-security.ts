@@ -1,7 +1,7 @@
 // The node agent's privileges, and the check that keeps them least. The agent parses untrusted OTLP on every node,
 // so everything it can reach is listed here: the host paths it mounts (read-only, bar its state directory), its
 // container securityContext, its RBAC, and its namespace's Pod Security labels. `agentSecurityProblems` checks the
-// agent's values against these lists and against its own config: hostmetrics' root_path and scrapers, the log
+// agent's values against these lists and against its own config: host_metrics' root_path and scrapers, the log
 // globs, the storage directory, and the Kubernetes API access its receivers and processors use.
 import type { Values } from "../backends/common";
 import { AGENT_STATE_DIR, HOSTFS, POD_LOG_DIR } from "./agent";
@@ -24,18 +24,18 @@ export interface AgentHostPath {
 export const AGENT_HOST_PATHS: readonly AgentHostPath[] = [
     // file_log: containerd (and CRI-O) write each container's log there as a regular file (0640 root:root).
     { name: "varlogpods", hostPath: POD_LOG_DIR, mountPath: POD_LOG_DIR, type: "Directory", readOnly: true },
-    // hostmetrics reads the host's /proc through root_path (gopsutil's HOST_PROC = <root_path>/proc).
+    // host_metrics reads the host's /proc through root_path (gopsutil's HOST_PROC = <root_path>/proc).
     { name: "hostproc", hostPath: "/proc", mountPath: `${HOSTFS}/proc`, type: "Directory", readOnly: true },
     // file_storage: log checkpoints and sending queues, kept across pod restarts.
     { name: "state", hostPath: AGENT_STATE_DIR, mountPath: AGENT_STATE_DIR, type: "DirectoryOrCreate", readOnly: false },
 ];
 
 /**
- * What each hostmetrics scraper reads under root_path (the metrics enabled by default). `filesystem` is refused: it
+ * What each host_metrics scraper reads under root_path (the metrics enabled by default). `filesystem` is refused: it
  * reads the mount table from <root_path>/proc/1/mountinfo and statfs()es <root_path>/<mount point>, so it needs the
- * host's whole tree under root_path; kubeletstats reports the node's filesystem (k8s.node.filesystem.*) instead.
+ * host's whole tree under root_path; kubelet_stats reports the node's filesystem (k8s.node.filesystem.*) instead.
  * `network` is not listed either: <root_path>/proc/net resolves to /proc/self/net, the agent pod's own network
- * namespace, so it would report the pod's interfaces; kubeletstats reports the node's (k8s.node.network.*).
+ * namespace, so it would report the pod's interfaces; kubelet_stats reports the node's (k8s.node.network.*).
  */
 export const SCRAPER_HOST_DIRS: Readonly<Record<string, readonly string[]>> = {
     cpu: ["proc"], // /proc/stat
@@ -47,7 +47,7 @@ export const SCRAPER_HOST_DIRS: Readonly<Record<string, readonly string[]>> = {
 /** Why the scrapers `SCRAPER_HOST_DIRS` leaves out are refused. */
 const REFUSED_SCRAPERS: Readonly<Record<string, string>> = {
     filesystem: "needs the host's root filesystem under root_path",
-    network: "reads /proc/self/net, the agent pod's network namespace, not the host's (kubeletstats reports the node's)",
+    network: "reads /proc/self/net, the agent pod's network namespace, not the host's (kubelet_stats reports the node's)",
 };
 
 /** Read-only host paths are read-only all the way down (KEP-3857; where the runtime cannot, plain read-only). */
@@ -80,7 +80,7 @@ const READ = ["get", "list", "watch"];
 /** An RBAC rule as this module writes them (a type alias, so it is also chart `Values`). */
 export type PolicyRule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 
-/** The agent's ClusterRole: k8s_attributes (pods of its node, their ReplicaSets) and kubeletstats (/stats/summary). */
+/** The agent's ClusterRole: k8s_attributes (pods of its node, their ReplicaSets) and kubelet_stats (/stats/summary). */
 export function agentClusterRules(): PolicyRule[] {
     return [
         { apiGroups: [""], resources: ["pods"], verbs: [...READ] },
@@ -155,7 +155,7 @@ const SD_RESOURCES: Readonly<Record<string, readonly string[]>> = {
 export function requiredAccess(config: OtelConfig): Set<string> {
     const need = new Set<string>();
     const read = (ns: string, groupResource: string) => { for (const v of READ) need.add(`${ns} ${groupResource} ${v}`); };
-    for (const k of ofType(config.receivers, "kubeletstats")) {
+    for (const k of ofType(config.receivers, "kubelet_stats")) {
         need.add(grant("*", "", "nodes/stats", "get"));
         // The kubelet's /pods endpoint (extra metadata, utilization against limits) is behind nodes/proxy.
         const utilization = Object.entries(k.metrics ?? {}).some(([m, s]) => /utilization/.test(m) && (s as Obj)?.enabled);
@@ -232,19 +232,19 @@ export function agentSecurityProblems(agent: AgentRelease): string[] {
     if (sc.seccompProfile?.type !== "RuntimeDefault") add(`securityContext.seccompProfile must be RuntimeDefault (it is ${sc.seccompProfile?.type})`);
     for (const key of ["procMount", "seLinuxOptions", "appArmorProfile", "windowsOptions"]) if (sc[key] !== undefined) add(`securityContext.${key} must stay unset`);
 
-    // The config reads only what is mounted: hostmetrics under root_path, logs under a read-only path, state in the writable one.
-    for (const h of ofType(c.receivers, "hostmetrics")) {
+    // The config reads only what is mounted: host_metrics under root_path, logs under a read-only path, state in the writable one.
+    for (const h of ofType(c.receivers, "host_metrics")) {
         const root = String(h.root_path ?? "/");
-        if (root !== HOSTFS) add(`hostmetrics root_path must be ${HOSTFS} (it is ${root})`);
+        if (root !== HOSTFS) add(`host_metrics root_path must be ${HOSTFS} (it is ${root})`);
         const needed = new Set<string>();
         for (const scraper of Object.keys(h.scrapers ?? {})) {
             const dirs = SCRAPER_HOST_DIRS[scraper];
-            if (!dirs) add(`hostmetrics scraper ${scraper} ${REFUSED_SCRAPERS[scraper] ?? "reads host paths this check does not know"}`);
+            if (!dirs) add(`host_metrics scraper ${scraper} ${REFUSED_SCRAPERS[scraper] ?? "reads host paths this check does not know"}`);
             for (const d of dirs ?? []) needed.add(`${root}/${d}`);
         }
         const under = [...hostMounts.keys()].filter(m => m === root || m.startsWith(`${root}/`));
-        for (const m of under) if (!needed.has(m)) add(`${m} is mounted under root_path but no hostmetrics scraper reads it`);
-        for (const n of needed) if (!hostMounts.get(n)?.readOnly) add(`hostmetrics reads ${n}, which is not a read-only host mount`);
+        for (const m of under) if (!needed.has(m)) add(`${m} is mounted under root_path but no host_metrics scraper reads it`);
+        for (const n of needed) if (!hostMounts.get(n)?.readOnly) add(`host_metrics reads ${n}, which is not a read-only host mount`);
     }
     const within = (file: string, dir: string) => file.startsWith(`${dir}/`);
     for (const f of ofType(c.receivers, "file_log")) {

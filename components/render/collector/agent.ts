@@ -11,7 +11,7 @@ import {
 
 /** Host directory (hostPath) of the agent's log checkpoints and sending queues: they survive pod restarts. */
 export const AGENT_STATE_DIR = "/var/lib/otelcol/agent";
-/** hostmetrics' root_path: only the host's /proc is mounted under it (agent-security.ts). */
+/** host_metrics' root_path: only the host's /proc is mounted under it (agent-security.ts). */
 export const HOSTFS = "/hostfs";
 /** Where the container runtime writes pod logs (`<namespace>_<pod>_<uid>/<container>/<restart>.log`), mounted read-only. */
 export const POD_LOG_DIR = "/var/log/pods";
@@ -59,9 +59,9 @@ export function agentConfig(ctx: CollectorContext): OtelConfig {
     const headless = serviceHost(GATEWAY_HEADLESS_SERVICE, ctx.namespace);
     const storage = "file_storage";
     const queue = () => resilience(storage, 2000);
-    const common = ["memory_limiter", "k8s_attributes", "resourcedetection", "resource", "batch"];
+    const common = ["memory_limiter", "k8s_attributes", "resource_detection", "resource", "batch"];
     // With Kafka every signal goes to the brokers; without, traces are balanced by trace ID over the gateway pods.
-    const [traceExporter, otherExporter] = ctx.kafka ? ["kafka", "kafka"] : ["loadbalancing", "otlp/gateway"];
+    const [traceExporter, otherExporter] = ctx.kafka ? ["kafka", "kafka"] : ["load_balancing", "otlp_grpc/gateway"];
     return {
         extensions: { ...baseExtensions(), [storage]: fileStorage(AGENT_STATE_DIR) },
         receivers: {
@@ -78,16 +78,16 @@ export function agentConfig(ctx: CollectorContext): OtelConfig {
                 retry_on_failure: { enabled: true },
                 operators: [{ type: "container", id: "container-parser" }],
             },
-            hostmetrics: {
+            host_metrics: {
                 collection_interval: "30s",
                 root_path: HOSTFS,
                 // Each reads only the host's /proc. No filesystem scraper: it needs the host's root mounted under
-                // root_path (agent-security.ts); kubeletstats reports the node's filesystem instead. No network
+                // root_path (agent-security.ts); kubelet_stats reports the node's filesystem instead. No network
                 // scraper: <root_path>/proc/net is /proc/self/net, the agent pod's own network namespace (no
-                // hostNetwork), not the host's; kubeletstats reports the node's interfaces (k8s.node.network.*).
+                // hostNetwork), not the host's; kubelet_stats reports the node's interfaces (k8s.node.network.*).
                 scrapers: { cpu: {}, load: {}, memory: {}, disk: {} },
             },
-            kubeletstats: {
+            kubelet_stats: {
                 collection_interval: "30s",
                 auth_type: "serviceAccount",
                 endpoint: "https://${env:OTEL_K8S_NODE_IP}:10250",
@@ -116,13 +116,13 @@ export function agentConfig(ctx: CollectorContext): OtelConfig {
                     { sources: [{ from: "connection" }] },
                 ],
             },
-            resourcedetection: { detectors: ["env", "system"], system: { hostname_sources: ["os"] }, timeout: "2s", override: false },
+            resource_detection: { detectors: ["env", "system"], system: { hostname_sources: ["os"] }, timeout: "2s", override: false },
             resource: resourceProcessor(ctx),
             batch: { ...BATCH },
         },
         exporters: ctx.kafka ? { kafka: kafkaExporter(storage, 2000) } : {
             // Spans of one trace all reach the same gateway pod, so its tail sampling sees whole traces.
-            loadbalancing: {
+            load_balancing: {
                 routing_key: "traceID",
                 protocol: {
                     otlp: {
@@ -138,7 +138,7 @@ export function agentConfig(ctx: CollectorContext): OtelConfig {
                 timeout: "10s",
                 ...queue(),
             },
-            "otlp/gateway": {
+            "otlp_grpc/gateway": {
                 endpoint: `${gatewayHost}:${OTLP_GRPC_PORT}`,
                 tls: clientTls(),
                 compression: "gzip",
@@ -151,7 +151,7 @@ export function agentConfig(ctx: CollectorContext): OtelConfig {
             telemetry: telemetry(),
             pipelines: {
                 traces: { receivers: ["otlp"], processors: common, exporters: [traceExporter] },
-                metrics: { receivers: ["otlp", "hostmetrics", "kubeletstats", "prometheus"], processors: common, exporters: [otherExporter] },
+                metrics: { receivers: ["otlp", "host_metrics", "kubelet_stats", "prometheus"], processors: common, exporters: [otherExporter] },
                 logs: { receivers: ["otlp", "file_log"], processors: common, exporters: [otherExporter] },
             },
         },

@@ -120,22 +120,22 @@ export function gatewayConfig(ctx: CollectorContext): OtelConfig {
             batch: { ...BATCH },
         },
         exporters: {
-            "otlp/tempo": exporter(tempoEndpoints(ctx).otlpGrpc),
-            "otlphttp/loki": exporter(`${lokiEndpoints(ctx).write}/otlp`),
-            "otlphttp/mimir": exporter(`${mimirEndpoints(ctx).write}/otlp`),
+            "otlp_grpc/tempo": exporter(tempoEndpoints(ctx).otlpGrpc),
+            "otlp_http/loki": exporter(`${lokiEndpoints(ctx).write}/otlp`),
+            "otlp_http/mimir": exporter(`${mimirEndpoints(ctx).write}/otlp`),
             ...remote,
         },
         service: {
             extensions: ["health_check", "pprof", "zpages", storage],
             telemetry: telemetry(),
             pipelines: {
-                traces: { receivers: [traceInput], processors: ["memory_limiter", "filter/probes", "tail_sampling", ...redact, "batch"], exporters: ["otlp/tempo"] },
+                traces: { receivers: [traceInput], processors: ["memory_limiter", "filter/probes", "tail_sampling", ...redact, "batch"], exporters: ["otlp_grpc/tempo"] },
                 metrics: {
                     receivers: [...otherInputs, "prometheus/self"],
                     processors: ["memory_limiter", ...redact, ...(cardinality ? ["attributes/cardinality"] : []), "batch"],
-                    exporters: ["otlphttp/mimir", ...Object.keys(remote)],
+                    exporters: ["otlp_http/mimir", ...Object.keys(remote)],
                 },
-                logs: { receivers: otherInputs, processors: ["memory_limiter", ...redact, "batch"], exporters: ["otlphttp/loki"] },
+                logs: { receivers: otherInputs, processors: ["memory_limiter", ...redact, "batch"], exporters: ["otlp_http/loki"] },
             },
         },
     };

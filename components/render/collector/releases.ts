@@ -46,7 +46,7 @@ const restricted = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: tr
 
 /** Values both releases share: the mode, names, the pinned image, the config, resources and GOMEMLIMIT from the limit. */
 /**
- * The agent's own telemetry (host and kubelet metrics) names the node, not the agent pod: resourcedetection's `env`
+ * The agent's own telemetry (host and kubelet metrics) names the node, not the agent pod: resource_detection's `env`
  * detector reads host.name from here before the `system` detector would take the pod's hostname. The chart defines
  * OTEL_K8S_NODE_NAME before the extra env, so Kubernetes expands it. Telemetry that already has a host.name keeps it.
  */

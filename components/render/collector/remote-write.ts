@@ -1,10 +1,10 @@
 // Extra Prometheus remote-write targets (VictoriaMetrics, Thanos Receive, …): one typed target becomes the gateway's
-// `prometheusremotewrite` exporter, and the same exporter reads back as a Prometheus `remote_write` entry, which
+// `prometheus_remote_write` exporter, and the same exporter reads back as a Prometheus `remote_write` entry, which
 // the fan-out test runs against a real VictoriaMetrics.
 import type { Values } from "../backends/common";
 import type { RemoteWriteTarget } from "./otel";
 
-export const remoteWriteExporterId = (t: Pick<RemoteWriteTarget, "name">) => `prometheusremotewrite/${t.name}`;
+export const remoteWriteExporterId = (t: Pick<RemoteWriteTarget, "name">) => `prometheus_remote_write/${t.name}`;
 
 /** The gateway's exporter for one target: WAL on the pod's volume, bounded queue, retries; TLS verified by system roots. */
 export function remoteWriteExporter(t: RemoteWriteTarget, queueDir: string): Values {
@@ -28,7 +28,7 @@ export interface PrometheusRemoteWrite {
     queue_config: { capacity: number; max_shards: number; min_shards: number };
 }
 
-/** Reads a rendered `prometheusremotewrite` exporter back as the Prometheus settings it stands for. */
+/** Reads a rendered `prometheus_remote_write` exporter back as the Prometheus settings it stands for. */
 export function prometheusRemoteWrite(exporter: Values): PrometheusRemoteWrite {
     const queue = exporter.remote_write_queue as { queue_size: number; num_consumers: number };
     return {

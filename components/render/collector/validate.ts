@@ -7,7 +7,7 @@ import type { OtelConfig } from "./otel";
 export type CollectorRole = "agent" | "gateway" | "forwarder";
 
 /** Exporter types that send over the network, and so need TLS, a queue and retries. */
-const NETWORK_EXPORTERS = ["otlp", "otlphttp", "loadbalancing", "prometheusremotewrite", "kafka"];
+const NETWORK_EXPORTERS = ["otlp_grpc", "otlp_http", "load_balancing", "prometheus_remote_write", "kafka"];
 const SECTIONS = ["receivers", "processors", "exporters", "connectors"] as const;
 
 type Values = Record<string, unknown>;
@@ -89,9 +89,9 @@ export function validateCollectorConfig(role: CollectorRole, c: OtelConfig): str
         if (!NETWORK_EXPORTERS.includes(type)) continue;
         const endpoint = typeof e.endpoint === "string" ? e.endpoint : undefined;
         if (endpoint?.startsWith("http://")) add(`exporter ${id} sends in plaintext to ${endpoint}`);
-        const grpcTls = type === "otlp" ? e.tls : type === "loadbalancing" ? (e.protocol as { otlp?: Values } | undefined)?.otlp?.tls : undefined;
-        if ((type === "otlp" || type === "loadbalancing") && !(grpcTls as Values | undefined)?.ca_file) add(`exporter ${id} must verify the server against the stack CA (tls.ca_file)`);
-        if (type === "otlphttp" && endpoint?.startsWith("https://") && !(e.tls as Values | undefined)?.ca_file) add(`exporter ${id} must verify the server against the stack CA (tls.ca_file)`);
+        const grpcTls = type === "otlp_grpc" ? e.tls : type === "load_balancing" ? (e.protocol as { otlp?: Values } | undefined)?.otlp?.tls : undefined;
+        if ((type === "otlp_grpc" || type === "load_balancing") && !(grpcTls as Values | undefined)?.ca_file) add(`exporter ${id} must verify the server against the stack CA (tls.ca_file)`);
+        if (type === "otlp_http" && endpoint?.startsWith("https://") && !(e.tls as Values | undefined)?.ca_file) add(`exporter ${id} must verify the server against the stack CA (tls.ca_file)`);
         if (type === "kafka" && !isObject(e.tls)) add(`exporter ${id} must reach the brokers over TLS (a tls block; without one the client speaks plaintext)`);
         if (type === "kafka" && (e.producer as Values | undefined)?.allow_auto_topic_creation !== false) {
             add(`exporter ${id} must not create topics (producer.allow_auto_topic_creation: false): the program creates them, and the agents' user may only write`);
@@ -100,7 +100,7 @@ export function validateCollectorConfig(role: CollectorRole, c: OtelConfig): str
         // A queue and retries; persistent where the exporter supports it.
         const retry = e.retry_on_failure as Values | undefined;
         if (retry?.enabled !== true) add(`exporter ${id} needs retry_on_failure.enabled: true`);
-        if (type === "prometheusremotewrite") {
+        if (type === "prometheus_remote_write") {
             if ((e.remote_write_queue as Values | undefined)?.enabled !== true) add(`exporter ${id} needs remote_write_queue.enabled: true`);
             if (!(e.wal as Values | undefined)?.directory) add(`exporter ${id} needs a wal.directory on the persistent volume`);
         } else {
@@ -123,7 +123,7 @@ export function validateCollectorConfig(role: CollectorRole, c: OtelConfig): str
 
 /**
  * Problems of the agent/gateway pair: each config's own, plus tail sampling only where a gateway pod sees whole
- * traces: every agent traces pipeline sends through `loadbalancing` with `routing_key: traceID`, or through Kafka
+ * traces: every agent traces pipeline sends through `load_balancing` with `routing_key: traceID`, or through Kafka
  * keyed by trace ID (`partition_traces_by_id`) to a consumer group, so one pod reads each partition.
  */
 export function validateCollectors(pair: { agent: OtelConfig; gateway: OtelConfig }): string[] {
@@ -136,8 +136,8 @@ export function validateCollectors(pair: { agent: OtelConfig; gateway: OtelConfi
             const e = pair.agent.exporters?.[id] as Values | undefined;
             if (typeOf(id) === "kafka") {
                 if (e?.partition_traces_by_id !== true) problems.push(`agent: exporter ${id} must key spans by trace ID (partition_traces_by_id: true) for the gateway's tail_sampling`);
-            } else if (typeOf(id) !== "loadbalancing") {
-                problems.push(`agent: pipeline ${name} sends traces through ${id}; the gateway's tail_sampling needs them through loadbalancing or Kafka keyed by trace ID`);
+            } else if (typeOf(id) !== "load_balancing") {
+                problems.push(`agent: pipeline ${name} sends traces through ${id}; the gateway's tail_sampling needs them through load_balancing or Kafka keyed by trace ID`);
             } else if (e?.routing_key !== "traceID") problems.push(`agent: exporter ${id} must route by traceID (routing_key: traceID) for the gateway's tail_sampling`);
         }
     }

@@ -303,7 +303,7 @@ function collectorConnections(r: Release, releaseOfHost: (h: string) => string |
                 if (statics.length > 0 && statics.every(t => t.startsWith("127.0.0.1:"))) continue;
                 conns.push(promClient(r.name, `${String(job.job_name)}:http`, `${r.name} config receivers.${id} job ${String(job.job_name)}`, String(job.scheme ?? "http"), job.tls_config));
             }
-        } else if (type === "kubeletstats") {
+        } else if (type === "kubelet_stats") {
             const ca = String(rec.ca_file ?? "");
             conns.push({ client: r.name, server: "kubelet", via: `${r.name} config receivers.${id}`, tls: String(rec.endpoint).startsWith("https://") && rec.insecure_skip_verify !== true,
                 ca: ca.endsWith("/serviceaccount/ca.crt") ? "cluster CA" : ca || "system roots", serverName: undefined, clientCert: rec.auth_type === "serviceAccount" });
@@ -313,7 +313,7 @@ function collectorConnections(r: Release, releaseOfHost: (h: string) => string |
     }
     for (const [id, exp] of Object.entries((config.exporters as Record<string, Values>) ?? {})) {
         const type = id.split("/")[0];
-        if (type === "loadbalancing") {
+        if (type === "load_balancing") {
             const target = `${String(get(exp, "resolver.dns.hostname") ?? get(exp, "resolver.k8s.service") ?? "")}`.replace(/\.cluster\.local$/, "");
             conns.push(collectorClient(r.name, `${releaseOfHost(target) ?? target}:otlp-grpc`, `exporters.${id}`, get(exp, "protocol.otlp") as Values, target));
         } else if (type === "kafka") {
@@ -322,7 +322,7 @@ function collectorConnections(r: Release, releaseOfHost: (h: string) => string |
             const endpoint = String(exp.endpoint ?? "");
             const h = host(endpoint);
             const stack = releaseOfHost(h);
-            const port = type === "otlp" ? "otlp-grpc" : "http";
+            const port = type === "otlp_grpc" ? "otlp-grpc" : "http";
             conns.push(collectorClient(r.name, stack ? `${stack}:${port}` : h, `exporters.${id}`, exp, h, endpoint.startsWith("http://")));
         }
     }

@@ -1,5 +1,5 @@
-// The platform under the applications: Kubernetes workloads (from the collector's k8s_cluster and kubeletstats
-// receivers) and the hosts (hostmetrics; each node's filesystem and network from kubeletstats), in the rules' label vocabulary.
+// The platform under the applications: Kubernetes workloads (from the collector's k8s_cluster and kubelet_stats
+// receivers) and the hosts (host_metrics; each node's filesystem and network from kubelet_stats), in the rules' label vocabulary.
 import { LABELS } from "../rules/labels";
 import type { DashboardSpec } from "./model";
 import { base, clusterVariable, namespaceVariable, prom, row, SEL, stat, table, timeseries, variable } from "./panels";
@@ -30,15 +30,15 @@ export const kubernetes: DashboardSpec = {
 export const host: DashboardSpec = {
     uid: "obs-host",
     folder: "platform",
-    build: () => base("obs-host", "Platform / Hosts", "CPU, memory and disk I/O of every host (the collector agents' hostmetrics), and each node's filesystem and network (kubeletstats).", ["host"])
+    build: () => base("obs-host", "Platform / Hosts", "CPU, memory and disk I/O of every host (the collector agents' host_metrics), and each node's filesystem and network (kubelet_stats).", ["host"])
         .withVariable(clusterVariable())
         .withVariable(variable("host", "Host", `label_values(system_cpu_time_seconds_total{${SEL.cluster}}, ${LABELS.host})`, true))
         .withPanel(timeseries("CPU utilization", "percentunit", [prom(`max by (${LABELS.host}) (host:cpu_utilization:ratio_rate5m{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}}")]))
         .withPanel(timeseries("Memory used", "percentunit", [prom(`max by (${LABELS.host}) (host:memory_used:ratio{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}}")]))
-        // Per node (k8s_node_name), not per $host: kubeletstats reports the kubelet's node filesystem.
+        // Per node (k8s_node_name), not per $host: kubelet_stats reports the kubelet's node filesystem.
         .withPanel(timeseries("Node filesystem available", "percentunit", [prom(`min by (${LABELS.node}) (node:filesystem_available:ratio{${SEL.cluster}})`, "{{k8s_node_name}}")]))
         .withPanel(timeseries("Disk busy", "percentunit", [prom(`max by (${LABELS.host}, device) (host:disk_io_time:ratio_rate5m{${SEL.cluster}, ${LABELS.host}=~"$host"})`, "{{host_name}} {{device}}")]))
-        // Per node too: kubeletstats reports the node's interfaces (hostmetrics would see the agent pod's own).
+        // Per node too: kubelet_stats reports the node's interfaces (host_metrics would see the agent pod's own).
         .withPanel(timeseries("Network", "Bps", [
             prom(`sum by (${LABELS.node}) (node:network_receive_bytes:rate5m{${SEL.cluster}})`, "{{k8s_node_name}} in"),
             prom(`-sum by (${LABELS.node}) (node:network_transmit_bytes:rate5m{${SEL.cluster}})`, "{{k8s_node_name}} out"),

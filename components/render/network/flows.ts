@@ -36,7 +36,7 @@ export interface StackFlows {
     readonly kafkaClients: readonly PodGroup[];
     /** Groups that call the Kubernetes API (collectors' Kubernetes components, the charts' sidecars when on). */
     readonly apiClients: readonly PodGroup[];
-    /** Groups that call the kubelet (the collectors' `kubeletstats`). */
+    /** Groups that call the kubelet (the collectors' `kubelet_stats`). */
     readonly kubeletClients: readonly PodGroup[];
     /**
      * Groups that store in S3 (Loki, Tempo and Mimir, caches excluded), and whether they use the node's instance role
@@ -85,7 +85,7 @@ export function stackFlows(s: StackReleases): StackFlows {
         for (const [id, target] of collectorTargets(s, c)) dial(group, target, `${c.name} exporter ${id}`);
         if (usesKafka(c)) kafkaClients.push(group);
         if (callsApi(c)) apiClients.push(group);
-        if (Object.keys(c.config.receivers).some(id => id.split("/")[0] === "kubeletstats")) kubeletClients.push(group);
+        if (Object.keys(c.config.receivers).some(id => id.split("/")[0] === "kubelet_stats")) kubeletClients.push(group);
     }
     return { flows: merge(flows), external, kafkaClients, storing, apiClients, kubeletClients };
 }
@@ -96,7 +96,7 @@ function collectorTargets(s: StackReleases, c: RenderedCollector): [string, Targ
     for (const [id, e] of Object.entries(c.config.exporters as Record<string, Values>)) {
         const type = id.split("/")[0];
         if (type === "kafka" || type === "debug" || type === "nop") continue;
-        if (type === "loadbalancing") {
+        if (type === "load_balancing") {
             const dns = get(e, "resolver.dns") as Values | undefined;
             if (!dns) throw new Error(`${c.name} exporter ${id}: only the DNS resolver is known to the network policies`);
             out.push([id, resolveAddress(s, `${String(dns.hostname)}:${String(dns.port)}`)]);

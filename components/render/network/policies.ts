@@ -104,7 +104,7 @@ export function renderNetworkPolicies(input: NetworkPolicyInput): NetworkPolicy[
     if (kafkaClients.length > 0 && a.kafkaPorts.length === 0) throw new Error(`${kafkaClients.map(g => g.name).join(", ")} talk to Kafka, and no broker port is given`);
     for (const g of kafkaClients) add(g, "egress", [{ ipBlock: ANYWHERE }], tcp(a.kafkaPorts));
     // On the nodes: the API server for whoever calls it (the agents' k8s_attributes and discovery; a chart's sidecar
-    // when on), the kubelet for kubeletstats.
+    // when on), the kubelet for kubelet_stats.
     const nodes = a.nodeCidrs.map(cidr => ({ ipBlock: { cidr } }));
     for (const g of apiClients) add(g, "egress", nodes, tcp(a.apiServerPorts));
     for (const g of kubeletClients) add(g, "egress", nodes, tcp([KUBELET_PORT]));

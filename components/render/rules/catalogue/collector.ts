@@ -40,7 +40,7 @@ function perSignal(s: (typeof SIGNALS)[number]): AlertDefinition[] {
     const failed = `otelcol_exporter_send_failed_${s.key}_total`;
     const sent = `otelcol_exporter_sent_${s.key}_total`;
     const recv = { ...agent, receiver: "otlp" };
-    const exp = { ...gateway, exporter: "otlphttp/mimir" };
+    const exp = { ...gateway, exporter: "otlp_http/mimir" };
     return [
         {
             alert: `OtelCollectorRefused${s.name}`,
@@ -59,7 +59,7 @@ function perSignal(s: (typeof SIGNALS)[number]): AlertDefinition[] {
             severity: "warning",
             summary: `${where} fails to export ${s.what} through {{ $labels.exporter }}`,
             description: `More than 1% of the ${s.what} exporter {{ $labels.exporter }} sends fail after retries. The persistent queue holds them until it is full; then data is dropped.`,
-            fires: { series: [series(sent, exp, "0+600x30"), series(failed, exp, "0+60x30")], at: "20m", alerts: [{ job: JOBS.gateway, [LABELS.cluster]: "obs", [LABELS.host]: "otel-gateway-0", exporter: "otlphttp/mimir" }] },
+            fires: { series: [series(sent, exp, "0+600x30"), series(failed, exp, "0+60x30")], at: "20m", alerts: [{ job: JOBS.gateway, [LABELS.cluster]: "obs", [LABELS.host]: "otel-gateway-0", exporter: "otlp_http/mimir" }] },
             quiet: { series: [series(sent, exp, "0+6000x30"), series(failed, exp, "0+6x30")], at: "20m" },
         },
         {
@@ -69,7 +69,7 @@ function perSignal(s: (typeof SIGNALS)[number]): AlertDefinition[] {
             severity: "critical",
             summary: `${where} drops ${s.what}: the {{ $labels.exporter }} queue is full`,
             description: `Exporter {{ $labels.exporter }} cannot enqueue ${s.what} because its sending queue is full. This telemetry is lost.`,
-            fires: { series: [series(`otelcol_exporter_enqueue_failed_${s.key}_total`, exp, "0+10x30")], at: "15m", alerts: [{ job: JOBS.gateway, [LABELS.cluster]: "obs", [LABELS.host]: "otel-gateway-0", exporter: "otlphttp/mimir" }] },
+            fires: { series: [series(`otelcol_exporter_enqueue_failed_${s.key}_total`, exp, "0+10x30")], at: "15m", alerts: [{ job: JOBS.gateway, [LABELS.cluster]: "obs", [LABELS.host]: "otel-gateway-0", exporter: "otlp_http/mimir" }] },
         },
     ];
 }
@@ -84,11 +84,11 @@ const alerts: AlertDefinition[] = [
         summary: `${where}: the {{ $labels.exporter }} sending queue is over 80% full`,
         description: "The exporter's persistent sending queue is filling faster than it drains: its destination is slow or down. When the queue is full, new data is dropped.",
         fires: {
-            series: [series("otelcol_exporter_queue_size", { ...gateway, exporter: "otlp/tempo", data_type: "traces" }, "4500x20"), series("otelcol_exporter_queue_capacity", { ...gateway, exporter: "otlp/tempo", data_type: "traces" }, "5000x20")],
+            series: [series("otelcol_exporter_queue_size", { ...gateway, exporter: "otlp_grpc/tempo", data_type: "traces" }, "4500x20"), series("otelcol_exporter_queue_capacity", { ...gateway, exporter: "otlp_grpc/tempo", data_type: "traces" }, "5000x20")],
             at: "10m",
-            alerts: [{ job: JOBS.gateway, [LABELS.cluster]: "obs", [LABELS.host]: "otel-gateway-0", exporter: "otlp/tempo" }],
+            alerts: [{ job: JOBS.gateway, [LABELS.cluster]: "obs", [LABELS.host]: "otel-gateway-0", exporter: "otlp_grpc/tempo" }],
         },
-        quiet: { series: [series("otelcol_exporter_queue_size", { ...gateway, exporter: "otlp/tempo", data_type: "traces" }, "1000x20"), series("otelcol_exporter_queue_capacity", { ...gateway, exporter: "otlp/tempo", data_type: "traces" }, "5000x20")], at: "10m" },
+        quiet: { series: [series("otelcol_exporter_queue_size", { ...gateway, exporter: "otlp_grpc/tempo", data_type: "traces" }, "1000x20"), series("otelcol_exporter_queue_capacity", { ...gateway, exporter: "otlp_grpc/tempo", data_type: "traces" }, "5000x20")], at: "10m" },
     },
     {
         alert: "OtelCollectorMemoryLimiterRefusing",

@@ -1,7 +1,7 @@
-// The hosts under the cluster, from the agents' `hostmetrics` receiver (one agent per node, reading the host's
+// The hosts under the cluster, from the agents' `host_metrics` receiver (one agent per node, reading the host's
 // /proc through /hostfs): CPU, memory, disk I/O and load, and a host that stopped reporting; and from the agents'
-// `kubeletstats`, each node's filesystem (the kubelet's, linear prediction), as the agent does not mount the host's
-// `/` that hostmetrics' filesystem scraper would need, and each node's network traffic and errors, as hostmetrics'
+// `kubelet_stats`, each node's filesystem (the kubelet's, linear prediction), as the agent does not mount the host's
+// `/` that host_metrics' filesystem scraper would need, and each node's network traffic and errors, as host_metrics'
 // network scraper would read the agent pod's own network namespace (/proc/net is /proc/self/net), not the host's.
 import { by, LABELS, show } from "../labels";
 import { AlertDefinition, CatalogueGroup, RecordingRule, series } from "../model";
@@ -15,9 +15,9 @@ const on = `${show("host")} (cluster ${show("cluster")})`;
 const recording: RecordingRule[] = [
     { record: "host:cpu_utilization:ratio_rate5m", expr: `1 - avg by (${HOST}) (rate(system_cpu_time_seconds_total{state="idle"}[5m]))` },
     { record: "host:memory_used:ratio", expr: `sum by (${HOST}) (system_memory_usage_bytes{state="used"}) / sum by (${HOST}) (system_memory_usage_bytes)` },
-    // kubeletstats `k8s.node.filesystem.{available,capacity}` (gauges, unit By): the kubelet's node filesystem.
+    // kubelet_stats `k8s.node.filesystem.{available,capacity}` (gauges, unit By): the kubelet's node filesystem.
     { record: "node:filesystem_available:ratio", expr: `min by (${NODE}) (k8s_node_filesystem_available_bytes / k8s_node_filesystem_capacity_bytes)` },
-    // kubeletstats `k8s.node.network.io` (cumulative monotonic sum, unit By; attributes interface, direction): the
+    // kubelet_stats `k8s.node.network.io` (cumulative monotonic sum, unit By; attributes interface, direction): the
     // node's interfaces as the kubelet (in the host's network namespace) counts them.
     { record: "node:network_receive_bytes:rate5m", expr: `sum by (${NODE}) (rate(k8s_node_network_io_bytes_total{direction="receive"}[5m]))` },
     { record: "node:network_transmit_bytes:rate5m", expr: `sum by (${NODE}) (rate(k8s_node_network_io_bytes_total{direction="transmit"}[5m]))` },
@@ -56,7 +56,7 @@ const alerts: AlertDefinition[] = [
         fires: { series: nodeFs("3x20", "100x20"), at: "10m", alerts: [node] },
     },
     {
-        // kubeletstats `k8s.node.network.errors` (cumulative monotonic sum, unit 1; attributes interface, direction).
+        // kubelet_stats `k8s.node.network.errors` (cumulative monotonic sum, unit 1; attributes interface, direction).
         alert: "KubeNodeNetworkErrors",
         expr: `sum by (${by("cluster", "node", "=interface")}) (rate(k8s_node_network_errors_total[5m])) > 1`,
         for: "15m",

@@ -1,5 +1,5 @@
 // Kubernetes workloads, from the gateway's `k8s_cluster` receiver (object state: restarts, phases, readiness,
-// replicas, node conditions, limits) and the agents' `kubeletstats` (usage and volumes): crash loops, pods and
+// replicas, node conditions, limits) and the agents' `kubelet_stats` (usage and volumes): crash loops, pods and
 // containers not ready, OOM kills, workloads short of replicas, failed jobs, nodes and the whole cluster down,
 // volumes filling up (linear prediction), and containers at their CPU or memory limit.
 import { by, LABELS, show } from "../labels";
