@@ -174,7 +174,8 @@ export async function collectorMetric(c: RunningCollector, name: string, labels:
     const text = await (await fetch(`http://127.0.0.1:${c.ports.telemetry}/metrics`)).text();
     let sum = 0;
     for (const line of text.split("\n")) {
-        if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+        // 0.159's own telemetry exposes counters without `_total`; earlier releases add it.
+        if (![name, `${name}_total`].some(n => line.startsWith(`${n}{`) || line.startsWith(`${n} `))) continue;
         if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
         sum += Number(line.split(" ").pop());
     }

@@ -40,6 +40,8 @@ export interface BackendTls {
     /** The client certificate and key that the helpers' queries present (needed with `clientCa`). */
     clientCert?: string;
     clientKey?: string;
+    /** The name the helpers' queries verify the server certificate by (default: the address, 127.0.0.1). */
+    servername?: string;
 }
 
 /** What the query helpers need to reach a backend. */
@@ -118,6 +120,7 @@ export function request(ep: Endpoint, pathAndQuery: string, opts: { method?: str
         };
         if (url.protocol === "https:" && tls) {
             options.ca = fs.readFileSync(tls.ca ?? tls.cert);
+            if (tls.servername) options.servername = tls.servername;
             if (tls.clientCert && tls.clientKey) {
                 options.cert = fs.readFileSync(tls.clientCert);
                 options.key = fs.readFileSync(tls.clientKey);
