@@ -5,27 +5,16 @@
 // tail-sample, redact and export to real backends: Jaeger v2 for traces, VictoriaMetrics for metrics (OTLP, and a
 // second one as the remote-write fan-out target), VictoriaLogs for logs.
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
-import { parseStackConfig } from "../components/config";
-import { backendBase } from "../components/plan";
-import { renderCollectors } from "../components/render/collector/index";
-import { CA_USES, CLIENT_USES, SERVER_IDENTITIES, SERVER_USES, serverDnsNames } from "../components/render/pki";
-import { agentForHost, collectorMetric, collectorPorts, gatewayForHost, type RunningCollector, startCollector } from "./helpers/collector-e2e";
-import {
-    type BackendTls, type JaegerBackend, jaegerTrace, jaegerTraceIds, startJaeger, startVictoriaLogs, startVictoriaMetrics, type VictoriaBackend, vlQuery, vmSeries,
-} from "./helpers/otel-backends";
-import { attributes, type ClientTls, otlpPost, type TestSpan, trace, traceRequest } from "./helpers/otlp-client";
-import { type Issued, opensslPki } from "./helpers/pki";
-import { poll, stop } from "./helpers/processes";
-import { tempDir } from "./helpers/temp";
+import { collectorMetric } from "./helpers/collector-e2e";
+import { type Harness, startHarness } from "./helpers/collector-harness";
+import { jaegerTrace, jaegerTraceIds, vlQuery, vmSeries } from "./helpers/otel-backends";
+import { attributes, otlpPost, type TestSpan, trace, traceRequest } from "./helpers/otlp-client";
+import { poll } from "./helpers/processes";
 
 /** The test stack: dev's collectors with a default rate, two per-service rules, a short decision wait, a fan-out target. */
 const SAMPLING = { percent: 25, decisionWaitSeconds: 2, latencyThresholdMs: 1000 };
 const RULES = [{ service: "checkout", percent: 100 }, { service: "noisy", percent: 0 }];
 const RATE_TRACES = 2000;
-const sans = (name: string) => serverDnsNames(SERVER_IDENTITIES.find(i => i.name === name)!);
-const host = (name: string) => sans(name)[2];
 
 /** Binomial bounds: `n` trials at rate `p`, ±5 standard deviations (a false alarm once in ~3.5 million runs). */
 function binomialBounds(n: number, p: number): [number, number] {
@@ -35,107 +24,34 @@ function binomialBounds(n: number, p: number): [number, number] {
 
 describe("collector end to end: the rendered agent and two gateways in the real collector, real backends", function () {
     this.timeout(600000);
-    const procs: { stop(): Promise<void> }[] = [];
-    let jaeger: JaegerBackend;
-    let vm: VictoriaBackend;
-    let vmFanout: VictoriaBackend;
-    let vl: VictoriaBackend;
-    let agent: RunningCollector;
-    const gateways: RunningCollector[] = [];
-    let app: ClientTls;
-    let pki: Record<string, Issued>;
-
+    let h: Harness;
     before(async () => {
-        const { make } = opensslPki("e2e");
-        const O = "/O=observability-stack";
-        pki = { root: make("root", `${O}/CN=observability-stack root CA`, CA_USES) };
-        for (const name of ["otel-agent", "otel-gateway", "tempo", "loki", "mimir"]) pki[`server-${name}`] = make(`server-${name}`, `${O}/CN=${host(name)}`, SERVER_USES, "root", sans(name));
-        for (const name of ["otel-agent", "otel-gateway"]) pki[`client-${name}`] = make(`client-${name}`, `${O}/CN=${name}`, CLIENT_USES, "root");
-        pki.fanout = make("server-fanout", "/CN=vm.example.com", SERVER_USES, "root", ["vm.example.com"]);
-        pki.shopCa = make("otlp-ca-shop", `${O}/CN=OTLP client CA shop`, CA_USES);
-        pki.shop = make("otlp-client-shop", `${O}/OU=otlp-client/CN=shop`, CLIENT_USES, "otlp-ca-shop");
-        pki.strangerCa = make("stranger-ca", "/CN=another CA", CA_USES);
-        pki.stranger = make("stranger", "/OU=otlp-client/CN=shop", CLIENT_USES, "stranger-ca");
-
-        // Each collector's TLS mount, as the chart mounts its Secret (components/render/collector/otel.ts COLLECTOR_TLS).
-        const mount = (role: "otel-agent" | "otel-gateway") => {
-            const dir = tempDir(`tls-${role}`);
-            const files: Record<string, string> = {
-                "tls.crt": pki[`server-${role}`].cert, "tls.key": pki[`server-${role}`].key,
-                "client.crt": pki[`client-${role}`].cert, "client.key": pki[`client-${role}`].key, "ca.crt": pki.root.cert,
-                ...(role === "otel-agent" ? { "otlp-clients.crt": pki.shopCa.cert } : {}),
-            };
-            for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), text);
-            return dir;
-        };
-        const backendTls = (name: string): BackendTls => ({
-            cert: pki[`server-${name}`].certFile, key: pki[`server-${name}`].keyFile, ca: pki.root.certFile, servername: host(name),
-            clientCert: pki["client-otel-gateway"].certFile, clientKey: pki["client-otel-gateway"].keyFile,
+        h = await startHarness({
+            gateways: 2,
+            values: {
+                samplingPercent: String(SAMPLING.percent),
+                samplingDecisionWaitSeconds: String(SAMPLING.decisionWaitSeconds),
+                samplingLatencyThresholdMs: String(SAMPLING.latencyThresholdMs),
+                samplingRules: JSON.stringify(RULES),
+                remoteWriteTargets: JSON.stringify([{ name: "fanout", url: "https://vm.example.com/api/v1/write" }]),
+            },
         });
-
-        jaeger = await startJaeger({ tls: { ...backendTls("tempo"), clientCa: pki.root.certFile } });
-        procs.push(jaeger);
-        vm = await startVictoriaMetrics({ tls: backendTls("mimir") });
-        procs.push(vm);
-        vl = await startVictoriaLogs({ tls: backendTls("loki") });
-        procs.push(vl);
-        vmFanout = await startVictoriaMetrics({ tls: { cert: pki.fanout.certFile, key: pki.fanout.keyFile, ca: pki.root.certFile, servername: "vm.example.com" } });
-        procs.push(vmFanout);
-
-        const values = {
-            adminCidrs: JSON.stringify(["198.51.100.10/32"]),
-            samplingPercent: String(SAMPLING.percent),
-            samplingDecisionWaitSeconds: String(SAMPLING.decisionWaitSeconds),
-            samplingLatencyThresholdMs: String(SAMPLING.latencyThresholdMs),
-            samplingRules: JSON.stringify(RULES),
-            remoteWriteTargets: JSON.stringify([{ name: "fanout", url: "https://vm.example.com/api/v1/write" }]),
-            otlpClients: JSON.stringify(["shop"]),
-        };
-        const rendered = renderCollectors(backendBase(parseStackConfig("dev", { values, secrets: {}, awsRegion: "eu-west-1" })));
-        const dir = tempDir("e2e-collectors");
-        const gatewayTls = mount("otel-gateway");
-        for (const i of [0, 1]) {
-            const ports = await collectorPorts();
-            const config = gatewayForHost(rendered.gateway.config, {
-                ports, tlsDir: gatewayTls, stateDir: tempDir(`gateway-${i}`),
-                targets: {
-                    tracesGrpcPort: jaeger.otlpGrpcPort,
-                    logsBaseUrl: `https://127.0.0.1:${vl.port}/insert/opentelemetry`,
-                    metricsBaseUrl: `https://127.0.0.1:${vm.port}/opentelemetry`,
-                    remoteWrite: { "prometheus_remote_write/fanout": `https://127.0.0.1:${vmFanout.port}/api/v1/write` },
-                    remoteWriteCa: pki.root.certFile,
-                },
-            });
-            const g = await startCollector(`gateway-${i}`, config, ports, dir);
-            gateways.push(g);
-            procs.push({ stop: () => stop(g.process) });
-        }
-        const agentPorts = await collectorPorts();
-        const agentConfig = agentForHost(rendered.agent.config, {
-            ports: agentPorts, tlsDir: mount("otel-agent"), stateDir: tempDir("agent"), gateways: gateways.map(g => g.ports.otlpGrpc), podLogDir: tempDir("pod-logs"),
-        });
-        agent = await startCollector("agent", agentConfig, agentPorts, dir);
-        procs.push({ stop: () => stop(agent.process) });
-        app = { ca: pki.root.cert, servername: host("otel-agent"), cert: pki.shop.cert, key: pki.shop.key };
     });
-
-    after(async () => {
-        for (const p of procs.reverse()) await p.stop();
-    });
+    after(async () => { await h?.stop(); });
 
     const send = async (services: Record<string, readonly TestSpan[]>) => {
-        const r = await otlpPost(agent.ports.otlpHttp, "/v1/traces", traceRequest(services), app);
-        assert.equal(r.status, 200, `agent refused traces: ${r.error ?? r.body}\n${agent.log.join("").slice(-2000)}`);
+        const r = await otlpPost(h.agent.ports.otlpHttp, "/v1/traces", traceRequest(services), h.app);
+        assert.equal(r.status, 200, `agent refused traces: ${r.error ?? r.body}\n${h.agent.log.join("").slice(-2000)}`);
     };
 
     it("refuses an application without a certificate, with another CA's, or with the stack's own; accepts a listed client's", async () => {
         const body = traceRequest({ "shop-web": trace({ spans: 1 }) });
-        const port = agent.ports.otlpHttp;
-        assert.equal((await otlpPost(port, "/v1/traces", body, app)).status, 200);
+        const port = h.agent.ports.otlpHttp;
+        assert.equal((await otlpPost(port, "/v1/traces", body, h.app)).status, 200);
         for (const [what, tls] of [
-            ["no certificate", { ca: app.ca, servername: app.servername }],
-            ["another CA's certificate", { ...app, cert: pki.stranger.cert, key: pki.stranger.key }],
-            ["the stack's own client certificate (not an OTLP client)", { ...app, cert: pki["client-otel-gateway"].cert, key: pki["client-otel-gateway"].key }],
+            ["no certificate", { ca: h.app.ca, servername: h.app.servername }],
+            ["another CA's certificate", { ...h.app, cert: h.pki.stranger.cert, key: h.pki.stranger.key }],
+            ["the stack's own client certificate (not an OTLP client)", { ...h.app, cert: h.pki["client-otel-gateway"].cert, key: h.pki["client-otel-gateway"].key }],
         ] as const) {
             const r = await otlpPost(port, "/v1/traces", body, tls);
             assert.equal(r.status, undefined, `${what}: answered HTTP ${r.status}`);
@@ -176,7 +92,7 @@ describe("collector end to end: the rendered agent and two gateways in the real 
 
         // Everything decided and exported: the kept traces stop growing.
         const keptIds = async () => new Set([
-            ...await jaegerTraceIds(jaeger, "shop-web", 10000), ...await jaegerTraceIds(jaeger, "checkout", 10000), ...await jaegerTraceIds(jaeger, "noisy", 10000),
+            ...await jaegerTraceIds(h.jaeger, "shop-web", 10000), ...await jaegerTraceIds(h.jaeger, "checkout", 10000), ...await jaegerTraceIds(h.jaeger, "noisy", 10000),
         ]);
         let last = -1;
         const kept = await poll("the kept traces to settle", 120000, async () => {
@@ -203,15 +119,15 @@ describe("collector end to end: the rendered agent and two gateways in the real 
         const sentSpans = new Map(Object.values(sent).flat().map(t => [t[0].traceId, t.length]));
         const incomplete: string[] = [];
         for (const id of kept) {
-            const spans = await jaegerTrace(jaeger, id);
+            const spans = await jaegerTrace(h.jaeger, id);
             if (spans.length !== sentSpans.get(id)) incomplete.push(`${id}: ${spans.length} of ${sentSpans.get(id)}`);
         }
         assert.deepEqual(incomplete, [], "kept traces with missing spans");
-        for (const g of gateways) assert.ok(await collectorMetric(g, "otelcol_receiver_accepted_spans") > 0, `${g.name} received no spans`);
+        for (const g of h.gateways) assert.ok(await collectorMetric(g, "otelcol_receiver_accepted_spans") > 0, `${g.name} received no spans`);
 
         // Redaction on what Jaeger stored.
         for (const id of ids(sent.secrets)) {
-            const root = (await jaegerTrace(jaeger, id)).find(s => s.attributes["http.route"] === "/pay");
+            const root = (await jaegerTrace(h.jaeger, id)).find(s => s.attributes["http.route"] === "/pay");
             assert.ok(root, `secret trace ${id} kept`);
             const a = root.attributes;
             for (const gone of ["user.password", "api_key", "db.credentials", "gen_ai.prompt", "gen_ai.completion"]) assert.ok(!(gone in a), `${gone} still on the span`);
@@ -231,7 +147,7 @@ describe("collector end to end: the rendered agent and two gateways in the real 
                 }] }],
             }],
         };
-        const mr = await otlpPost(agent.ports.otlpHttp, "/v1/metrics", metrics, app);
+        const mr = await otlpPost(h.agent.ports.otlpHttp, "/v1/metrics", metrics, h.app);
         assert.equal(mr.status, 200, mr.error ?? mr.body);
         const logs = {
             resourceLogs: [{
@@ -242,11 +158,11 @@ describe("collector end to end: the rendered agent and two gateways in the real 
                 }] }],
             }],
         };
-        const lr = await otlpPost(agent.ports.otlpHttp, "/v1/logs", logs, app);
+        const lr = await otlpPost(h.agent.ports.otlpHttp, "/v1/logs", logs, h.app);
         assert.equal(lr.status, 200, lr.error ?? lr.body);
 
         const series = await poll("e2e.orders in VictoriaMetrics", 90000, async () => {
-            const s = await vmSeries(vm, '{__name__=~"e2e.orders.*"}');
+            const s = await vmSeries(h.vm, '{__name__=~"e2e.orders.*"}');
             return s.length > 0 ? s : undefined;
         });
         for (const s of series) {
@@ -254,13 +170,13 @@ describe("collector end to end: the rendered agent and two gateways in the real 
             for (const gone of ["user.id", "client.address", "session.id"]) assert.ok(!(gone in s), `cardinality guard left ${gone}: ${JSON.stringify(s)}`);
         }
         const fanned = await poll("the metric at the remote-write target", 90000, async () => {
-            const s = await vmSeries(vmFanout, '{__name__=~"e2e_orders.*"}');
+            const s = await vmSeries(h.vmFanout, '{__name__=~"e2e_orders.*"}');
             return s.length > 0 ? s : undefined;
         });
         for (const s of fanned) for (const gone of ["user_id", "client_address", "session_id"]) assert.ok(!(gone in s), `fan-out has ${gone}: ${JSON.stringify(s)}`);
 
         const rows = await poll("the log in VictoriaLogs", 60000, async () => {
-            const r = await vlQuery(vl, '"order.id":"e2e-log-1"');
+            const r = await vlQuery(h.vl, '"order.id":"e2e-log-1"');
             return r.length > 0 ? r : undefined;
         });
         assert.equal(rows.length, 1);

@@ -28,5 +28,5 @@ export function removeTempDirs(): void {
 }
 
 // Registered while mocha loads the spec files (outside any describe), so on the root suite: it runs after every
-// spec, also when a single spec is run with --no-config.
-after(removeTempDirs);
+// spec, also when a single spec is run with --no-config. Outside mocha (the benchmarks) the caller removes them.
+if (typeof after === "function") after(removeTempDirs);
