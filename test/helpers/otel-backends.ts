@@ -192,8 +192,9 @@ export function jaegerConfig(ports: { otlpGrpcPort: number; otlpHttpPort: number
 }
 
 /** Starts Jaeger v2 (all in one process, memory storage) from a generated config; resolves once it answers queries. */
-export async function startJaeger(opts: { tls?: BackendTls; timeoutMs?: number } = {}): Promise<JaegerBackend> {
-    const ports = { otlpGrpcPort: await freePort(), otlpHttpPort: await freePort(), queryPort: await freePort(), queryGrpcPort: await freePort() };
+export async function startJaeger(opts: { tls?: BackendTls; timeoutMs?: number; ports?: Pick<JaegerBackend, "otlpGrpcPort" | "otlpHttpPort" | "queryPort" | "queryGrpcPort"> } = {}): Promise<JaegerBackend> {
+    // `ports`: the same addresses again (a restart, as of a backend that was down), with empty storage.
+    const ports = opts.ports ?? { otlpGrpcPort: await freePort(), otlpHttpPort: await freePort(), queryPort: await freePort(), queryGrpcPort: await freePort() };
     const configFile = path.join(tempDir("jaeger"), "jaeger.yaml");
     fs.writeFileSync(configFile, jaegerConfig(ports, opts.tls));
     const log: string[] = [];
