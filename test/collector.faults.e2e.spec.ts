@@ -6,7 +6,8 @@ import * as fs from "fs";
 import * as YAML from "yaml";
 import { type RunningCollector, startCollector } from "./helpers/collector-e2e";
 import { type Harness, startHarness } from "./helpers/collector-harness";
-import { type JaegerBackend, jaegerTrace, startJaeger } from "./helpers/otel-backends";
+import { collectorMetric } from "./helpers/collector-e2e";
+import { type JaegerBackend, jaegerTrace, runTelemetrygen, startJaeger, telemetrygenTlsArgs } from "./helpers/otel-backends";
 import { otlpPost, type TestSpan, trace, traceRequest } from "./helpers/otlp-client";
 import { poll, stop } from "./helpers/processes";
 import { tempDir } from "./helpers/temp";
@@ -19,7 +20,8 @@ describe("collector faults: a backend down, a gateway killed (figures for 'Nothi
     const later: { stop(): Promise<void> }[] = [];
     let jaeger: JaegerBackend;
     before(async () => {
-        h = await startHarness({ gateways: 2, values: { samplingPercent: "100", samplingDecisionWaitSeconds: "2" } });
+        // agentIpSan: telemetrygen (the overload's sender) cannot name the server it verifies.
+        h = await startHarness({ gateways: 2, agentIpSan: true, values: { samplingPercent: "100", samplingDecisionWaitSeconds: "2" } });
         jaeger = h.jaeger;
     });
     after(async () => {
@@ -90,5 +92,31 @@ describe("collector faults: a backend down, a gateway killed (figures for 'Nothi
         console.log(`      fault: gateway SIGKILL mid-stream (restarted 2 s later, same queue directory): ${r.whole}/${traces.length} traces delivered whole, ${r.partial} partial, ${lost} lost or incomplete (${(100 * lost / traces.length).toFixed(1)}%)`);
         // What the killed gateway held undecided in tail sampling is gone; everything else must arrive.
         assert.ok(lost < traces.length / 2, `${lost} of ${traces.length} lost: more than the killed gateway's share`);
+    });
+
+    it("2× the memory limiter's sustainable rate: the agent refuses rather than dying (RSS against its container limit reported)", async () => {
+        const pid = h.agent.process.pid!;
+        const rss = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
+        const tls = { cert: h.pki.root.certFile, key: "", ca: h.pki.root.certFile, clientCert: h.pki.shop.certFile, clientKey: h.pki.shop.keyFile };
+        /** 15 s of 1 MB spans at `perSecond`: accepted, refused, the agent's peak RSS. */
+        const phase = async (perSecond: number) => {
+            let peak = 0;
+            const sample = setInterval(() => { if (h.agent.process.exitCode === null) peak = Math.max(peak, rss()); }, 100);
+            const [a0, r0] = [await collectorMetric(h.agent, "otelcol_receiver_accepted_spans"), await collectorMetric(h.agent, "otelcol_receiver_refused_spans")];
+            await runTelemetrygen(["traces", "--otlp-endpoint", `127.0.0.1:${h.agent.ports.otlpGrpc}`, ...telemetrygenTlsArgs(tls), "--service", "overload", "--child-spans", "0",
+                "--size", "1", "--batch-size", "1", "--workers", "2", "--rate", String(perSecond / 2), "--duration", "15s"], 180000).catch(() => "refusals end telemetrygen with an error");
+            clearInterval(sample);
+            assert.equal(h.agent.process.exitCode, null, `the agent died at ${perSecond} MB/s:\n${h.agent.log.join("").slice(-2000)}`);
+            return { perSecond, accepted: await collectorMetric(h.agent, "otelcol_receiver_accepted_spans") - a0, refused: await collectorMetric(h.agent, "otelcol_receiver_refused_spans") - r0, peak };
+        };
+        const limit = h.memoryLimitMiB.agent;
+        // The sustainable rate: the highest probed rate taken whole with the agent under its container limit.
+        const probes = [await phase(10), await phase(20)];
+        const sustainable = probes.filter(p => p.refused === 0 && p.peak < limit).pop();
+        assert.ok(sustainable, `no probed rate was sustainable: ${JSON.stringify(probes)}`);
+        const over = await phase(2 * sustainable.perSecond);
+        const fmt = (p: typeof over) => `${p.perSecond} MB/s: ${p.accepted} accepted, ${p.refused} refused, peak RSS ${p.peak.toFixed(0)} MiB`;
+        console.log(`      fault: overload (1 MB spans, agent container limit ${limit} MiB): sustainable ${fmt(sustainable)}; 2× ${fmt(over)}` +
+            `${over.peak >= limit ? ` — OVER the limit by ${(over.peak - limit).toFixed(0)} MiB: a pod would be OOM-killed` : ""}`);
     });
 });

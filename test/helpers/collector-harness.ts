@@ -27,6 +27,8 @@ export interface Harness {
     readonly vl: VictoriaBackend;
     readonly gateways: readonly RunningCollector[];
     readonly agent: RunningCollector;
+    /** The containers' memory limits (MiB) that sizing gives the agent and the gateway. */
+    readonly memoryLimitMiB: { readonly agent: number; readonly gateway: number };
     /** The application `shop`'s TLS towards the agent. */
     readonly app: ClientTls;
     /** Starts another collector process on a config (the benchmark's minimal pipeline), stopped with the rest. */
@@ -83,6 +85,10 @@ export async function startHarness(o: { values: Record<string, string>; gateways
         const values = { adminCidrs: JSON.stringify(["198.51.100.10/32"]), otlpClients: JSON.stringify(["shop"]), ...o.values };
         const rendered = renderCollectors(backendBase(parseStackConfig("dev", { values, secrets: {}, awsRegion: "eu-west-1" })));
         const dir = tempDir("collectors");
+        // The pods' plain environment (GOMEMLIMIT from the container's limit), as the chart sets it.
+        const podEnv = (values: Record<string, unknown>) => Object.fromEntries(((values.extraEnvs as { name: string; value?: string }[] | undefined) ?? [])
+            .filter(e => typeof e.value === "string").map(e => [e.name, e.value!]));
+        const limitMiB = (r: typeof rendered.agent) => parseInt(Object.values(r.workloads[0].containers)[0].limits.memory, 10) * (/Gi$/.test(Object.values(r.workloads[0].containers)[0].limits.memory) ? 1024 : 1);
         const started = async (c: RunningCollector) => { stops.push(() => stop(c.process)); return c; };
         const gatewayTls = mount("otel-gateway");
         const gateways: RunningCollector[] = [];
@@ -99,15 +105,16 @@ export async function startHarness(o: { values: Record<string, string>; gateways
                     remoteWriteCa: pki.root.certFile,
                 },
             });
-            gateways.push(await started(await startCollector(`gateway-${i}`, config, ports, dir)));
+            gateways.push(await started(await startCollector(`gateway-${i}`, config, ports, dir, podEnv(rendered.gateway.values))));
         }
         const agentPorts = await collectorPorts();
         const agentConfig = agentForHost(rendered.agent.config, {
             ports: agentPorts, tlsDir: mount("otel-agent"), stateDir: tempDir("agent"), gateways: gateways.map(g => g.ports.otlpGrpc), podLogDir: tempDir("pod-logs"),
         });
-        const agent = await started(await startCollector("agent", agentConfig, agentPorts, dir));
+        const agent = await started(await startCollector("agent", agentConfig, agentPorts, dir, podEnv(rendered.agent.values)));
         return {
             pki, jaeger, vm, vmFanout, vl, gateways, agent,
+            memoryLimitMiB: { agent: limitMiB(rendered.agent), gateway: limitMiB(rendered.gateway) },
             app: { ca: pki.root.cert, servername: hostOf("otel-agent"), cert: pki.shop.cert, key: pki.shop.key },
             extra: async (_name, start) => started(await start(dir)),
             stop: stopAll,
