@@ -9,7 +9,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { collectorMetric, collectorPorts, type RunningCollector, startCollector } from "../test/helpers/collector-e2e";
+import { collectorMetric, collectorPorts, rssMiB, type RunningCollector, startCollector } from "../test/helpers/collector-e2e";
 import { startHarness } from "../test/helpers/collector-harness";
 import { runTelemetrygen, telemetrygenTlsArgs } from "../test/helpers/otel-backends";
 import { otelcolBinary } from "../test/helpers/otelcol";
@@ -28,7 +28,6 @@ function cpuSeconds(pid: number): number {
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(fields[11]) + Number(fields[12])) / TICKS;
 }
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 
 /** The minimal pipeline: OTLP gRPC in (the agent's TLS), batch, OTLP gRPC out to the trace backend (the gateway's TLS). */
 function minimalConfig(agent: RunningCollector, gateway: RunningCollector, ports: Awaited<ReturnType<typeof collectorPorts>>): Record<string, unknown> {
@@ -84,7 +83,7 @@ async function main(): Promise<void> {
                 const cpu0 = pids[kind].reduce((s, p) => s + cpuSeconds(p), 0);
                 const spans0 = await collectorMetric(first, "otelcol_receiver_accepted_spans");
                 const sampling = kind === "full" && round === ROUNDS - 1
-                    ? Promise.all([profileTop("gateway", gatewayPprof(gateway), Math.min(10, ROUND_SECONDS - 5), dir), profileTop("agent", gatewayPprof(agent), Math.min(10, ROUND_SECONDS - 5), dir)])
+                    ? Promise.all([profileTop("gateway", pprofPort(gateway), Math.min(10, ROUND_SECONDS - 5), dir), profileTop("agent", pprofPort(agent), Math.min(10, ROUND_SECONDS - 5), dir)])
                     : undefined;
                 const sending = load(kind === "full" ? agent.ports.otlpGrpc : minimal.ports.otlpGrpc, tls, ROUND_SECONDS);
                 if (kind === "full") {
@@ -118,7 +117,7 @@ async function main(): Promise<void> {
 }
 
 /** A collector's pprof port (its rewritten config's pprof extension). */
-function gatewayPprof(c: RunningCollector): number {
+function pprofPort(c: RunningCollector): number {
     const cfg = YAML.parse(fs.readFileSync(c.configFile, "utf8"));
     return Number(String(cfg.extensions.pprof.endpoint).split(":").pop());
 }

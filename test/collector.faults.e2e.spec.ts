@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as YAML from "yaml";
 import { type RunningCollector, startCollector } from "./helpers/collector-e2e";
 import { type Harness, startHarness } from "./helpers/collector-harness";
-import { collectorMetric } from "./helpers/collector-e2e";
+import { collectorMetric, rssMiB } from "./helpers/collector-e2e";
 import { type JaegerBackend, jaegerTrace, runTelemetrygen, startJaeger, telemetrygenTlsArgs } from "./helpers/otel-backends";
 import { otlpPost, type TestSpan, trace, traceRequest } from "./helpers/otlp-client";
 import { poll, stop } from "./helpers/processes";
@@ -96,12 +96,11 @@ describe("collector faults: a backend down, a gateway killed (figures for 'Nothi
 
     it("2× the memory limiter's sustainable rate: the agent refuses rather than dying (RSS against its container limit reported)", async () => {
         const pid = h.agent.process.pid!;
-        const rss = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
         const tls = { cert: h.pki.root.certFile, key: "", ca: h.pki.root.certFile, clientCert: h.pki.shop.certFile, clientKey: h.pki.shop.keyFile };
         /** 15 s of 1 MB spans at `perSecond`: accepted, refused, the agent's peak RSS. */
         const phase = async (perSecond: number) => {
             let peak = 0;
-            const sample = setInterval(() => { if (h.agent.process.exitCode === null) peak = Math.max(peak, rss()); }, 100);
+            const sample = setInterval(() => { if (h.agent.process.exitCode === null) peak = Math.max(peak, rssMiB(pid)); }, 100);
             const [a0, r0] = [await collectorMetric(h.agent, "otelcol_receiver_accepted_spans"), await collectorMetric(h.agent, "otelcol_receiver_refused_spans")];
             await runTelemetrygen(["traces", "--otlp-endpoint", `127.0.0.1:${h.agent.ports.otlpGrpc}`, ...telemetrygenTlsArgs(tls), "--service", "overload", "--child-spans", "0",
                 "--size", "1", "--batch-size", "1", "--workers", "2", "--rate", String(perSecond / 2), "--duration", "15s"], 180000).catch(() => "refusals end telemetrygen with an error");

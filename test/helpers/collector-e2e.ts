@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { COLLECTOR_TLS_DIR, type OtelConfig } from "../../components/render/collector/otel";
+import { host as hostOf } from "../../components/render/connections/census";
 import { freePort, poll } from "./processes";
 import { otelcolBinary, placeholderEnv } from "./otelcol";
 
@@ -35,8 +36,6 @@ function replaceStrings(v: unknown, from: string, to: string): unknown {
     return v;
 }
 
-/** `host:port` of an endpoint (`dns:///h:p`, `https://h:p/path`, `h:p`). */
-const hostOf = (endpoint: string) => endpoint.replace(/^[a-z]+:\/\//, "").replace(/^dns:\/\/\//, "").split(/[:/]/)[0];
 
 /**
  * What both roles share: the TLS directory, the state directories, the listeners (OTLP, health, debugging endpoints,
@@ -168,6 +167,9 @@ export async function startCollector(name: string, config: Values, ports: Collec
     }).catch(e => { throw new Error(`${String(e)}\n${log.join("").slice(-3000)}`); });
     return { name, process: p, log, ports, configFile };
 }
+
+/** A process's resident memory (VmRSS) in MiB. */
+export const rssMiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 
 /** The value of a metric of a collector's own telemetry (Prometheus text on its telemetry port), summed over series. */
 export async function collectorMetric(c: RunningCollector, name: string, labels: Readonly<Record<string, string>> = {}): Promise<number> {

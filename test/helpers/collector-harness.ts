@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseStackConfig } from "../../components/config";
 import { backendBase } from "../../components/plan";
+import { parseMemory } from "../../components/render/capacity";
 import { renderCollectors } from "../../components/render/collector/index";
 import { CA_USES, CLIENT_USES, SERVER_IDENTITIES, SERVER_USES, serverDnsNames } from "../../components/render/pki";
 import { agentForHost, collectorPorts, gatewayForHost, type RunningCollector, startCollector } from "./collector-e2e";
@@ -88,7 +89,7 @@ export async function startHarness(o: { values: Record<string, string>; gateways
         // The pods' plain environment (GOMEMLIMIT from the container's limit), as the chart sets it.
         const podEnv = (values: Record<string, unknown>) => Object.fromEntries(((values.extraEnvs as { name: string; value?: string }[] | undefined) ?? [])
             .filter(e => typeof e.value === "string").map(e => [e.name, e.value!]));
-        const limitMiB = (r: typeof rendered.agent) => parseInt(Object.values(r.workloads[0].containers)[0].limits.memory, 10) * (/Gi$/.test(Object.values(r.workloads[0].containers)[0].limits.memory) ? 1024 : 1);
+        const limitMiB = (r: typeof rendered.agent) => parseMemory(Object.values(r.workloads[0].containers)[0].limits.memory);
         const started = async (c: RunningCollector) => { stops.push(() => stop(c.process)); return c; };
         const gatewayTls = mount("otel-gateway");
         const gateways: RunningCollector[] = [];

@@ -103,5 +103,11 @@ export function forwarderContainer(ctx: ForwarderContext, volumes: { config: str
     };
 }
 
+/** The forwarder's config in a release's values (a file of the chart's `templates`), if it runs one. */
+export function forwarderConfigOf(values: Values): OtelConfig | undefined {
+    const text = (values.templates as Values | undefined)?.[FORWARDER_CONFIG_KEY];
+    return typeof text === "string" ? (YAML.parse(text) as OtelConfig) : undefined;
+}
+
 /** The sidecar's config as the ConfigMap file. */
 export const forwarderConfigFile = (ctx: ForwarderContext): string => YAML.stringify(forwarderConfig(ctx));

@@ -8,7 +8,7 @@ import * as YAML from "yaml";
 import { TLS_FILES, tlsSecretName, type Values } from "../backends/common";
 import { COLLECTOR_TLS } from "../collector/otel";
 import { SERVER_IDENTITIES, serverDnsNames } from "../pki";
-import { FORWARDER_CONFIG_KEY } from "../backends/alertmanager-forwarder";
+import { forwarderConfigOf } from "../backends/alertmanager-forwarder";
 import { GRAFANA_SERVER_TLS_DIR, GRAFANA_UPSTREAM_CA_SECRET } from "../backends/grafana";
 import { type Activity, type BlockContext, classify, get, tlsCapableBlocks } from "./dskit";
 
@@ -78,7 +78,8 @@ const PROGRAMS: Readonly<Record<string, { program: string; version: string }>> =
     "tempo-distributed": { program: "tempo", version: "2.10.7" },
 };
 const isObject = (v: unknown): v is Values => typeof v === "object" && v !== null && !Array.isArray(v);
-const host = (endpoint: string) => endpoint.replace(/^[a-z]+:\/\//, "").replace(/^dns:\/\/\//, "").split(/[:/]/)[0];
+/** The host of an endpoint (`dns:///h:p`, `https://h:p/path`, `h:p`). */
+export const host = (endpoint: string) => endpoint.replace(/^[a-z]+:\/\//, "").replace(/^dns:\/\/\//, "").split(/[:/]/)[0];
 
 interface Release { name: string; chart: string; values: Values }
 
@@ -230,8 +231,8 @@ export function tlsCensus(input: CensusInput): Census {
             const peer = get(cluster, "tls_client_config");
             conns.push({ ...promClient(r.name, `${r.name}:gossip`, `${r.name} values templates.cluster-tls.yml tls_client_config`, peer ? "https" : "http", peer) });
             // Its metrics forwarder (a collector sidecar: scrape on loopback, OTLP to the gateway).
-            const forwarder = files[FORWARDER_CONFIG_KEY];
-            if (typeof forwarder === "string") collectorConnections({ ...r, values: { alternateConfig: YAML.parse(forwarder) as Values } }, releaseOfHost, servers, conns);
+            const forwarder = forwarderConfigOf(r.values);
+            if (forwarder) collectorConnections({ ...r, values: { alternateConfig: forwarder } }, releaseOfHost, servers, conns);
         } else if (r.chart === "grafana") {
             const server = get(r.values["grafana.ini"], "server");
             const https = ["https", "h2"].includes(String(get(server, "protocol"))) && Boolean(get(server, "cert_file"));

@@ -13,9 +13,8 @@
 // `component` (agent-collector, statefulset-collector) instead. A Service `<release>-<component>` selects its
 // component's pods, a Service `<release>` every pod of the release (dev's loki and tempo).
 import type { RenderedRelease, Values } from "../backends/common";
-import * as YAML from "yaml";
 import { ALERTMANAGER_PORT, ALERTMANAGER_RELEASE } from "../backends/alertmanager";
-import { FORWARDER_CONFIG_KEY } from "../backends/alertmanager-forwarder";
+import { forwarderConfigOf } from "../backends/alertmanager-forwarder";
 import { programConfig } from "../connections/census";
 import { get } from "../connections/dskit";
 import type { RenderedCollector } from "../collector/releases";
@@ -185,10 +184,8 @@ export function dialledUrls(r: RenderedRelease): string[] {
         const list = get(v, "datasources") as Values | undefined;
         return (((list?.["datasources.yaml"] as Values | undefined)?.datasources as Values[] | undefined) ?? []).map(d => String(d.url));
     }
-    const forwarder = (v.templates as Values | undefined)?.[FORWARDER_CONFIG_KEY];
-    if (typeof forwarder === "string") {
-        return Object.values(((YAML.parse(forwarder) as Values).exporters as Record<string, Values>) ?? {}).map(e => String(e.endpoint));
-    }
+    const forwarder = forwarderConfigOf(v);
+    if (forwarder) return Object.values(forwarder.exporters).map(e => String(e.endpoint));
     if (!isDskit(r)) return [];
     const config = programConfig({ name: r.name, chart: r.chart.chart, values: v });
     const single = ["ruler.alertmanager_url", "frontend.tail_proxy_url"].map(k => get(config, k)).filter((u): u is string => typeof u === "string");
