@@ -73,6 +73,17 @@ describe("collector tier", () => {
             { what: "receiver without client certificates", edit: p => { delete (p.gateway.receivers.otlp as any).protocols.grpc.tls.client_ca_file; }, problem: /receiver otlp grpc must serve TLS and require client certificates/ },
             { what: "no queue", edit: p => { delete p.gateway.exporters["otlp_grpc/tempo"].sending_queue; }, problem: /otlp_grpc\/tempo needs sending_queue\.enabled: true/ },
             { what: "in-memory queue", edit: p => { delete (p.agent.exporters["otlp_grpc/gateway"].sending_queue as any).storage; }, problem: /otlp_grpc\/gateway needs a persistent queue/ },
+            { what: "a batch processor ahead of the gateway's queues", edit: p => {
+                p.gateway.processors.batch = { timeout: "5s" };
+                p.gateway.service.pipelines.logs.processors.push("batch");
+            }, problem: /gateway: pipeline logs runs batch, which answers the sender before the data is in the persistent queue/ },
+            { what: "a queue counted in requests", edit: p => { (p.gateway.exporters["otlp_http/loki"].sending_queue as any).sizer = "requests"; }, problem: /otlp_http\/loki must size its queue in bytes/ },
+            { what: "a queue larger than half its file", edit: p => {
+                const q = p.agent.exporters["otlp_grpc/gateway"].sending_queue as any;
+                q.queue_size = Math.floor((p.agent.extensions.file_storage.max_size as number) / 2) + 1;
+            }, problem: /otlp_grpc\/gateway queue_size \d+ bytes must be at most half of file_storage's max_size/ },
+            { what: "queue files without a cap", edit: p => { delete p.gateway.extensions["file_storage/queue"].max_size; }, problem: /extension file_storage\/queue must cap each queue file/ },
+            { what: "a full queue that drops", edit: p => { (p.gateway.exporters["otlp_grpc/tempo"].sending_queue as any).block_on_overflow = false; }, problem: /otlp_grpc\/tempo must push back when its queue is full/ },
             { what: "no retries", edit: p => { (p.gateway.exporters["otlp_http/mimir"].retry_on_failure as any).enabled = false; }, problem: /otlp_http\/mimir needs retry_on_failure\.enabled: true/ },
             { what: "pprof on every interface", edit: p => { p.gateway.extensions.pprof.endpoint = "0.0.0.0:1777"; }, problem: /extension pprof must listen on loopback/ },
             { what: "no health check", edit: p => { p.gateway.service.extensions = p.gateway.service.extensions.filter(e => e !== "health_check"); }, problem: /health_check must be enabled on port 13133/ },
@@ -107,6 +118,38 @@ describe("collector tier", () => {
             assert.deepEqual([hpa.enabled, hpa.minReplicas, hpa.maxReplicas], [true, b.collector.gateway.minReplicas, b.collector.gateway.maxReplicas]);
         }
         assert.deepEqual([base("prod").collector.gateway.minReplicas, base("prod", { gatewayMinReplicas: "4" }).collector.gateway.minReplicas], [3, 4]);
+    });
+
+    it("sizes every queue in bytes from the disk it lives on, so a queue fills (and its alert fires) before the disk does", () => {
+        const variants: Array<[string, Record<string, string>]> = [
+            ["dev", {}], ["prod", {}], ["dev", { gatewayQueueVolumeGiB: "40", agentQueueMiB: "3000" }],
+            ["dev", { remoteWriteTargets: JSON.stringify([{ name: "vm", url: "https://vm.example.com/api/v1/write" }]) }],
+        ];
+        for (const [stack, values] of variants) {
+            const b = base(stack, values);
+            const { agent, gateway } = renderCollectors(b);
+            const what = `${stack} ${JSON.stringify(values)}`;
+            // The gateway's volume, as the StatefulSet claims it.
+            const claim = (gateway.values as any).statefulset.volumeClaimTemplates[0].spec.resources.requests.storage as string;
+            const volume = Number(/^(\d+)Gi$/.exec(claim)![1]) * 1024 ** 3;
+            const disks: Array<[OtelConfig, string, number]> = [[gateway.config, "file_storage/queue", volume], [agent.config, "file_storage", b.collector.agent.queueMiB * 1024 ** 2]];
+            for (const [config, storage, disk] of disks) {
+                const cap = config.extensions[storage].max_size as number;
+                const queues = Object.values(config.exporters).map(e => e.sending_queue as Record<string, any> | undefined).filter(q => q?.storage === storage);
+                const wals = Object.values(config.exporters).filter(e => (e.wal as Record<string, unknown> | undefined)?.directory).length;
+                assert.ok(queues.length > 0, what);
+                // Every queue file at its cap, plus a compaction copy and each WAL at a file's size, stay within 80% of the disk.
+                assert.ok((queues.length + wals + 1) * cap <= 0.8 * disk, `${what}: ${queues.length} queues + ${wals} WALs of ${cap} bytes on ${disk}`);
+                assert.ok((queues.length + wals + 2) * cap > 0.8 * disk, `${what}: the budget leaves a whole file unused`);
+                for (const q of queues) {
+                    assert.deepEqual([q.sizer, q.block_on_overflow, q.queue_size], ["bytes", true, Math.floor(cap / 2)], what);
+                }
+            }
+        }
+        // 5 GiB (dev): three exporters, one compaction slot: 1 GiB files, 512 MiB queues.
+        const dev = renderCollectors(base("dev")).gateway.config;
+        assert.equal(dev.extensions["file_storage/queue"].max_size, 1024 ** 3);
+        assert.equal((dev.exporters["otlp_grpc/tempo"].sending_queue as any).queue_size, 512 * 1024 ** 2);
     });
 
     it("tail-samples errors, slow traces, per-service/endpoint rates and a default rate for the rest", () => {

@@ -74,8 +74,9 @@ describe("the real collector (otelcol-obs, built from otelcol/builder.yaml)", fu
         const gateway = fs.readFileSync(files.find(f => f.endsWith(path.join("dev", "collector", "gateway.yaml")))!, "utf8");
         const dir = tempDir("otelcol");
         const mutants: [string, (c: Record<string, any>) => void, RegExp][] = [
-            ["a component type the build lacks", c => { c.processors.bacth = c.processors.batch; delete c.processors.batch; for (const p of Object.values<any>(c.service.pipelines)) p.processors = p.processors.map((x: string) => (x === "batch" ? "bacth" : x)); }, /bacth/],
-            ["a misspelled key", c => { c.processors.batch.send_batch_sise = c.processors.batch.send_batch_size; }, /send_batch_sise/],
+            ["a component type the build lacks", c => { c.processors.tail_sampilng = c.processors.tail_sampling; delete c.processors.tail_sampling; for (const p of Object.values<any>(c.service.pipelines)) p.processors = p.processors.map((x: string) => (x === "tail_sampling" ? "tail_sampilng" : x)); }, /tail_sampilng/],
+            ["a misspelled key", c => { c.exporters["otlp_grpc/tempo"].sending_queue.block_on_overfow = true; }, /block_on_overfow/],
+            ["a queue sizer the collector does not know", c => { c.exporters["otlp_grpc/tempo"].sending_queue.sizer = "megabytes"; }, /megabytes|sizer/],
             ["a wrong value type", c => { c.processors.tail_sampling.decision_wait = "soon"; }, /decision_wait|soon/],
         ];
         for (const [what, mutate, error] of mutants) {

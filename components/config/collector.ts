@@ -10,7 +10,10 @@ export function parseCollector(r: ConfigReader, environment: Environment): Colle
     const maxReplicas = r.integer("gatewayMaxReplicas", env.gatewayMaxReplicas, 1, 100, "gateway pods");
     if (maxReplicas < minReplicas) r.add("gatewayMaxReplicas", maxReplicas, `below gatewayMinReplicas (${minReplicas})`, `an integer from ${minReplicas} to 100`);
     return {
-        agent: { memoryLimitMiB: r.integer("agentMemoryLimitMiB", env.agentMemoryLimitMiB, 256, 16384, "MiB, the agent container's memory limit") },
+        agent: {
+            memoryLimitMiB: r.integer("agentMemoryLimitMiB", env.agentMemoryLimitMiB, 256, 16384, "MiB, the agent container's memory limit"),
+            queueMiB: r.integer("agentQueueMiB", env.agentQueueMiB, 256, 65536, "MiB of each node's disk for the agent's persistent queues"),
+        },
         gateway: {
             minReplicas, maxReplicas,
             memoryLimitMiB: r.integer("gatewayMemoryLimitMiB", env.gatewayMemoryLimitMiB, 512, 65536, "MiB, each gateway container's memory limit"),

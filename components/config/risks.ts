@@ -10,8 +10,9 @@ export const ACKNOWLEDGE_KEY = "acknowledgeRisks";
 /**
  * The floors below which a setting is dangerous:
  * - `gatewayMinReplicas` 2: one gateway is a single point of failure for all ingestion and tail sampling.
- * - `gatewayQueueVolumeGiB` 5 (the dev default): one gateway exporter's full queue (5000 batches of up to 10000 items,
- *   about 100 bytes each) is about 5 GB; below that the disk fills before the queue does and an outage loses data.
+ * - `gatewayQueueVolumeGiB` 5 (the dev default): each of the three exporters' queues then holds 512 MiB (queues are
+ *   sized in bytes from the volume, collector/otel.ts `queueBudget`), minutes of a backend outage at a few MB/s;
+ *   below that a short outage fills them and the gateway pushes back on the agents.
  * - `kafkaRetentionHours` 24 (the default): records must outlive an overnight backend outage.
  * - `maintenanceWeekShare` 0.5: windows that together mute half of the week (84 hours) or more mute paging more
  *   often than not (every day 00:00–24:00 is the extreme case).
@@ -67,7 +68,7 @@ function risksOf(r: ConfigReader, s: RiskInputs): Risk[] {
     if (s.gateway.queueVolumeGiB < gatewayQueueVolumeGiB) {
         add({
             key: "gatewayQueueVolumeGiB", entry: "gatewayQueueVolumeGiB", value: s.gateway.queueVolumeGiB,
-            message: `below ${gatewayQueueVolumeGiB} GiB the volume fills before one exporter's queue does (5000 batches of up to 10000 items) and a backend outage loses data`,
+            message: `below ${gatewayQueueVolumeGiB} GiB each exporter's queue holds less than 512 MiB (its share of the volume): a short backend outage fills it, and the gateway pushes back on the agents`,
             allowed: `at least ${gatewayQueueVolumeGiB} GiB (the prod default is 20)`,
         });
     }

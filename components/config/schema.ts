@@ -183,6 +183,7 @@ export const CONFIG_KEYS = {
     gatewayMaxReplicas: "integer",
     gatewayMemoryLimitMiB: "integer",
     gatewayQueueVolumeGiB: "integer",
+    agentQueueMiB: "integer",
     samplingDecisionWaitSeconds: "integer",
     samplingLatencyThresholdMs: "integer",
     samplingPercent: "number",
@@ -213,6 +214,7 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, {
     retention: Record<Signal, string>;
     bucketForceDestroy: boolean;
     agentMemoryLimitMiB: number;
+    agentQueueMiB: number;
     gatewayMinReplicas: number;
     gatewayMaxReplicas: number;
     gatewayMemoryLimitMiB: number;
@@ -224,6 +226,7 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, {
         retention: { metrics: "15d", logs: "7d", traces: "3d" },
         bucketForceDestroy: true,
         agentMemoryLimitMiB: 512,
+        agentQueueMiB: 1024,
         gatewayMinReplicas: 1,
         gatewayMaxReplicas: 2,
         gatewayMemoryLimitMiB: 1024,
@@ -235,6 +238,7 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, {
         retention: { metrics: "90d", logs: "30d", traces: "14d" },
         bucketForceDestroy: false,
         agentMemoryLimitMiB: 1024,
+        agentQueueMiB: 4096,
         gatewayMinReplicas: 3,
         gatewayMaxReplicas: 10,
         gatewayMemoryLimitMiB: 2048,

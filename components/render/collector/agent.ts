@@ -4,8 +4,8 @@
 import type { MetricsEndpoint, Values } from "../backends/common";
 import { serviceHost } from "../backends/common";
 import {
-    AGENT_NAMESPACE, AGENT_RELEASE, BATCH, baseExtensions, clientTls, CollectorContext, COLLECTOR_TLS, fileStorage, GATEWAY_HEADLESS_SERVICE,
-    GATEWAY_RELEASE, kafkaExporter, memoryLimiter, OTLP_GRPC_PORT, otlpReceiver, OtelConfig, resilience, resourceProcessor, selfScrape,
+    AGENT_NAMESPACE, AGENT_RELEASE, baseExtensions, clientTls, CollectorContext, COLLECTOR_TLS, fileStorage, GATEWAY_HEADLESS_SERVICE,
+    GATEWAY_RELEASE, kafkaExporter, memoryLimiter, MIB, OTLP_GRPC_PORT, otlpReceiver, OtelConfig, queueBudget, resilience, resourceProcessor, selfScrape,
     telemetry,
 } from "./otel";
 
@@ -58,12 +58,15 @@ export function agentConfig(ctx: CollectorContext): OtelConfig {
     const gatewayHost = serviceHost(GATEWAY_RELEASE, ctx.namespace);
     const headless = serviceHost(GATEWAY_HEADLESS_SERVICE, ctx.namespace);
     const storage = "file_storage";
-    const queue = () => resilience(storage, 2000);
-    const common = ["memory_limiter", "k8s_attributes", "resource_detection", "resource", "batch"];
+    // The queues' share of the node's disk (`agentQueueMiB`): one exporter with Kafka, two without.
+    const budget = queueBudget(ctx.settings.agent.queueMiB * MIB, ctx.kafka ? 1 : 2);
+    const queue = () => resilience(storage, budget.queueBytes);
+    // No batch processor: an application gets its OTLP reply once its data is in the persistent queue.
+    const common = ["memory_limiter", "k8s_attributes", "resource_detection", "resource"];
     // With Kafka every signal goes to the brokers; without, traces are balanced by trace ID over the gateway pods.
     const [traceExporter, otherExporter] = ctx.kafka ? ["kafka", "kafka"] : ["load_balancing", "otlp_grpc/gateway"];
     return {
-        extensions: { ...baseExtensions(), [storage]: fileStorage(AGENT_STATE_DIR) },
+        extensions: { ...baseExtensions(), [storage]: fileStorage(AGENT_STATE_DIR, budget.maxSizeBytes) },
         receivers: {
             // Applications: only the listed OTLP clients' certificates (`otlpClients`), not the stack CA's.
             otlp: otlpReceiver(true, true),
@@ -118,9 +121,8 @@ export function agentConfig(ctx: CollectorContext): OtelConfig {
             },
             resource_detection: { detectors: ["env", "system"], system: { hostname_sources: ["os"] }, timeout: "2s", override: false },
             resource: resourceProcessor(ctx),
-            batch: { ...BATCH },
         },
-        exporters: ctx.kafka ? { kafka: kafkaExporter(storage, 2000) } : {
+        exporters: ctx.kafka ? { kafka: kafkaExporter(storage, budget.queueBytes) } : {
             // Spans of one trace all reach the same gateway pod, so its tail sampling sees whole traces.
             load_balancing: {
                 routing_key: "traceID",

@@ -1,13 +1,20 @@
-// The gateway's config: OTLP from the agents (client certificates required); health-check spans dropped, tail
-// sampling, redaction, a metric cardinality guard; exports to Tempo, Loki, Mimir and any extra remote-write
-// targets, each with a persistent queue on the pod's volume and retries.
+// The gateway's config: OTLP from the agents (client certificates required) or Kafka; health-check spans dropped,
+// tail sampling (without Kafka), redaction, a metric cardinality guard; exports to Tempo, Loki, Mimir and any extra
+// remote-write targets, each with a persistent queue on the pod's volume, sized in bytes, and retries.
+//
+// Where data becomes durable: every pipeline is synchronous up to the persistent queues (no batch processor; batches
+// form in the queues), so a sender is answered, or a Kafka record marked, only once the data is on the volume. The one
+// exception is tail sampling, which must hold a trace in memory for its decision window: without Kafka the gateway
+// samples, and a crash loses the undecided traces it holds (the agents already had their reply). With Kafka the
+// gateway does not sample: a record is marked only after its spans are on disk, so a crash, a rollout or a rebalance
+// replays what was in flight and nothing is lost (docs/collector.md#delivery-guarantees).
 import type { Values } from "../backends/common";
 import { lokiEndpoints } from "../backends/loki";
 import { mimirEndpoints } from "../backends/mimir";
 import { tempoEndpoints } from "../backends/tempo";
 import {
-    BATCH, baseExtensions, clientTls, CollectorContext, fileStorage, GATEWAY_RELEASE, kafkaReceiver, memoryLimiter, otlpReceiver, OtelConfig,
-    resilience, SamplingSettings, selfScrape, telemetry,
+    baseExtensions, clientTls, CollectorContext, fileStorage, GATEWAY_RELEASE, GIB, kafkaReceiver, memoryLimiter, otlpReceiver, OtelConfig,
+    queueBudget, resilience, SamplingSettings, selfScrape, telemetry,
 } from "./otel";
 import { remoteWriteExporter, remoteWriteExporterId } from "./remote-write";
 
@@ -76,7 +83,8 @@ export function probeSpanConditions(): string[] {
 export function gatewayConfig(ctx: CollectorContext): OtelConfig {
     const s = ctx.settings;
     const storage = "file_storage/queue";
-    const queue = () => resilience(storage, 5000);
+    const budget = queueBudget(s.gateway.queueVolumeGiB * GIB, 3, s.remoteWrite.length);
+    const queue = () => resilience(storage, budget.queueBytes);
     const exporter = (endpoint: string) => ({
         endpoint,
         tls: clientTls(),
@@ -91,7 +99,7 @@ export function gatewayConfig(ctx: CollectorContext): OtelConfig {
     const traceInput = ctx.kafka ? "kafka" : "otlp";
     const otherInputs = ctx.kafka ? ["kafka", "otlp"] : ["otlp"];
     return {
-        extensions: { ...baseExtensions(), [storage]: fileStorage(GATEWAY_QUEUE_DIR) },
+        extensions: { ...baseExtensions(), [storage]: fileStorage(GATEWAY_QUEUE_DIR, budget.maxSizeBytes) },
         receivers: {
             // OTLP with client certificates: from the agents, or with Kafka only metrics and logs (traces must come
             // through the trace-ID-keyed topic), e.g. from collectors outside the cluster.
@@ -102,12 +110,12 @@ export function gatewayConfig(ctx: CollectorContext): OtelConfig {
         processors: {
             memory_limiter: memoryLimiter(s.gateway.memoryLimitMiB),
             "filter/probes": { error_mode: "ignore", traces: { span: probeSpanConditions() } },
-            tail_sampling: {
+            ...(ctx.kafka ? {} : { tail_sampling: {
                 decision_wait: `${s.sampling.decisionWaitSeconds}s`,
                 num_traces: 100000,
                 expected_new_traces_per_sec: 1000,
                 policies: samplingPolicies(s.sampling),
-            },
+            } }),
             "attributes/redact": {
                 actions: [
                     { pattern: SECRET_KEY_PATTERN, action: "delete" },
@@ -117,7 +125,6 @@ export function gatewayConfig(ctx: CollectorContext): OtelConfig {
             "redaction/cards": { allow_all_keys: true, redact_all_types: true, blocked_values: [...CARD_NUMBER_PATTERNS], summary: "silent" },
             "redaction/emails": { allow_all_keys: true, blocked_values: [EMAIL_PATTERN], hash_function: "sha3", summary: "silent" },
             ...(cardinality ? { "attributes/cardinality": { actions: s.droppedMetricAttributes.map(key => ({ key, action: "delete" })) } } : {}),
-            batch: { ...BATCH },
         },
         exporters: {
             "otlp_grpc/tempo": exporter(tempoEndpoints(ctx).otlpGrpc),
@@ -129,13 +136,13 @@ export function gatewayConfig(ctx: CollectorContext): OtelConfig {
             extensions: ["health_check", "pprof", "zpages", storage],
             telemetry: telemetry(),
             pipelines: {
-                traces: { receivers: [traceInput], processors: ["memory_limiter", "filter/probes", "tail_sampling", ...redact, "batch"], exporters: ["otlp_grpc/tempo"] },
+                traces: { receivers: [traceInput], processors: ["memory_limiter", "filter/probes", ...(ctx.kafka ? [] : ["tail_sampling"]), ...redact], exporters: ["otlp_grpc/tempo"] },
                 metrics: {
                     receivers: [...otherInputs, "prometheus/self"],
-                    processors: ["memory_limiter", ...redact, ...(cardinality ? ["attributes/cardinality"] : []), "batch"],
+                    processors: ["memory_limiter", ...redact, ...(cardinality ? ["attributes/cardinality"] : [])],
                     exporters: ["otlp_http/mimir", ...Object.keys(remote)],
                 },
-                logs: { receivers: otherInputs, processors: ["memory_limiter", ...redact, "batch"], exporters: ["otlp_http/loki"] },
+                logs: { receivers: otherInputs, processors: ["memory_limiter", ...redact], exporters: ["otlp_http/loki"] },
             },
         },
     };

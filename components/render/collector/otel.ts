@@ -93,7 +93,11 @@ export interface RemoteWriteTarget {
 
 /** Everything about the collectors that comes from stack config. */
 export interface CollectorSettings {
-    readonly agent: { readonly memoryLimitMiB: number };
+    readonly agent: {
+        readonly memoryLimitMiB: number;
+        /** Disk on each node for the agent's persistent queues (its state directory). */
+        readonly queueMiB: number;
+    };
     readonly gateway: {
         readonly minReplicas: number;
         readonly maxReplicas: number;
@@ -162,10 +166,48 @@ export function otlpReceiver(http: boolean, applications = false): Values {
     };
 }
 
-/** A persistent sending queue on the given `file_storage` extension, and unbounded retries with backoff. */
-export function resilience(storage: string, queueSize: number): { sending_queue: Values; retry_on_failure: Values } {
+/**
+ * How a collector's persistent queues share the disk they live on. Each exporter's queue is its own bbolt file in the
+ * `file_storage` directory, capped at `maxSizeBytes` (bbolt refuses a write that would grow it further); one more
+ * file-sized slot stays free for a compaction's copy, and `writeAheadLogs` (remote-write WALs, which have no cap of
+ * their own) get a slot each. Queues count the serialized bytes they hold and stop at half their file's cap (bbolt's
+ * pages and free list cost the rest), so "queue over 80% full" fires while the disk still has room.
+ */
+export interface QueueBudget {
+    readonly maxSizeBytes: number;
+    readonly queueBytes: number;
+}
+
+/** Share of a queue volume the collector may fill; the rest is the file system's and the alerts' margin. */
+export const QUEUE_VOLUME_SHARE = 0.8;
+
+export function queueBudget(volumeBytes: number, queues: number, writeAheadLogs = 0): QueueBudget {
+    const slots = queues + writeAheadLogs + 1;
+    const maxSizeBytes = Math.floor((volumeBytes * QUEUE_VOLUME_SHARE) / slots);
+    return { maxSizeBytes, queueBytes: Math.floor(maxSizeBytes / 2) };
+}
+
+export const GIB = 1024 ** 3;
+export const MIB = 1024 ** 2;
+
+/**
+ * Batches form inside the sending queue, after the data is on disk: a `batch` processor would acknowledge the
+ * sender (an agent's OTLP reply, a Kafka record's mark) while the data is still only in its memory.
+ */
+export const QUEUE_BATCH = { sizer: "items", min_size: 8192, max_size: 10000, flush_timeout: "5s" } as const;
+
+/**
+ * A persistent sending queue on the given `file_storage` extension, sized in bytes, and unbounded retries with
+ * backoff. A full queue pushes back (`block_on_overflow`): the caller waits up to its deadline and then gets a
+ * retryable error, so the data stays with the sender (the agent's own queue, the application, Kafka) instead of
+ * being dropped here.
+ */
+export function resilience(storage: string, queueBytes: number): { sending_queue: Values; retry_on_failure: Values } {
     return {
-        sending_queue: { enabled: true, storage, queue_size: queueSize, num_consumers: 4 },
+        sending_queue: {
+            enabled: true, storage, sizer: "bytes", queue_size: queueBytes, block_on_overflow: true, num_consumers: 4,
+            batch: { ...QUEUE_BATCH },
+        },
         retry_on_failure: { enabled: true, initial_interval: "5s", max_interval: "30s", max_elapsed_time: "0s" },
     };
 }
@@ -189,13 +231,18 @@ export function baseExtensions(): Record<string, Values> {
     };
 }
 
-/** A `file_storage` extension in `directory`, compacted on start and when it shrinks. */
-export function fileStorage(directory: string): Values {
+/**
+ * A `file_storage` extension in `directory`: each client's bbolt file capped at `maxSizeBytes`, synced to disk on
+ * every write (a queue survives the node, not only the process), compacted on start and when it shrinks.
+ */
+export function fileStorage(directory: string, maxSizeBytes: number): Values {
     return {
         directory,
         create_directory: true,
         timeout: "2s",
-        compaction: { on_start: true, on_rebound: true, directory },
+        max_size: maxSizeBytes,
+        fsync: true,
+        compaction: { on_start: true, on_rebound: true, directory, cleanup_on_start: true },
     };
 }
 
@@ -222,6 +269,7 @@ export function resourceProcessor(ctx: CollectorContext): Values {
     };
 }
 
+/** The `batch` processor of a collector without a persistent queue (Alertmanager's metrics forwarder). */
 export const BATCH = { send_batch_size: 8192, send_batch_max_size: 10000, timeout: "5s" } as const;
 
 /**
@@ -246,7 +294,7 @@ const topics = (pick: (topic: string) => Values) => ({
  * The agents' Kafka exporter, one topic per signal. Spans are keyed by trace ID, so all spans of a trace land in
  * one partition and reach the one gateway pod that consumes it; every replica acknowledges each write.
  */
-export function kafkaExporter(storage: string, queueSize: number): Values {
+export function kafkaExporter(storage: string, queueBytes: number): Values {
     return {
         ...kafkaClient(),
         client_id: "otel-agent",
@@ -256,7 +304,7 @@ export function kafkaExporter(storage: string, queueSize: number): Values {
         partition_logs_by_resource_attributes: true,
         producer: { required_acks: -1, compression: "zstd", max_message_bytes: COLLECTOR_MAX_MESSAGE_BYTES, allow_auto_topic_creation: false },
         timeout: "10s",
-        ...resilience(storage, queueSize),
+        ...resilience(storage, queueBytes),
     };
 }
 

@@ -1,6 +1,7 @@
 // Checks a rendered collector config (and the agent/gateway pair) for the mistakes that pass the collector's own
 // schema but break the platform's promises: dangling or unused components, memory_limiter not first, tail sampling
-// where it cannot see whole traces, a hop without TLS, an exporter without a persistent queue and retries.
+// where it cannot see whole traces, a hop without TLS, an exporter without a persistent queue and retries, data
+// acknowledged before it is durable, and a queue that can outgrow its disk.
 import type { OtelConfig } from "./otel";
 
 /** The agents, the gateway, and a sidecar that forwards one pod's own metrics (no persistent volume: its queue is in memory). */
@@ -13,6 +14,12 @@ const SECTIONS = ["receivers", "processors", "exporters", "connectors"] as const
 type Values = Record<string, unknown>;
 
 const typeOf = (id: string) => id.split("/")[0];
+
+/**
+ * Processors that answer their caller before the data has gone on: they hold it in memory (a batch, a tail-sampling
+ * window). Ahead of a persistent queue they acknowledge what a crash then loses.
+ */
+export const HOLDING_PROCESSORS = ["batch", "tail_sampling", "groupbytrace", "group_by_trace", "interval"];
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Every (path, value) of a nested value. */
@@ -62,6 +69,26 @@ export function validateCollectorConfig(role: CollectorRole, c: OtelConfig): str
         add("extension health_check must be enabled on port 13133 (the chart's liveness and readiness probes call it)");
     }
 
+    // Durable before acknowledged: no processor holds data in memory ahead of the persistent queues (batches form in
+    // the queues), except the gateway's tail sampling, and never on a pipeline fed by Kafka, whose records are marked
+    // (and their offsets committed) as soon as the pipeline returns.
+    if (role !== "forwarder") {
+        for (const [name, p] of pipelines) {
+            const kafkaFed = (p.receivers ?? []).some(id => typeOf(id) === "kafka");
+            for (const id of p.processors ?? []) {
+                const type = typeOf(id);
+                if (!HOLDING_PROCESSORS.includes(type)) continue;
+                if (kafkaFed) add(`pipeline ${name} reads Kafka and runs ${id}, which holds data in memory: a record would be marked before its data is on disk`);
+                else if (type !== "tail_sampling") add(`pipeline ${name} runs ${id}, which answers the sender before the data is in the persistent queue (batch in sending_queue.batch instead)`);
+            }
+        }
+        for (const [id, r] of Object.entries(c.receivers ?? {})) {
+            if (typeOf(id) !== "kafka") continue;
+            const marking = r.message_marking as Values | undefined;
+            if (marking?.after !== true || marking?.on_error !== false) add(`receiver ${id} must mark a record only after the pipeline accepted it (message_marking.after: true, on_error: false)`);
+        }
+    }
+
     // Tail sampling only in the gateway.
     if (role === "agent" && [...used.processors, ...defined("processors")].some(id => typeOf(id) === "tail_sampling")) {
         add("tail_sampling runs only in the gateway, behind the agents' trace-ID load balancing");
@@ -108,6 +135,13 @@ export function validateCollectorConfig(role: CollectorRole, c: OtelConfig): str
             if (queue?.enabled !== true) add(`exporter ${id} needs sending_queue.enabled: true`);
             else if (role !== "forwarder" && (typeof queue.storage !== "string" || typeOf(queue.storage) !== "file_storage" || !enabledExtensions.has(queue.storage))) {
                 add(`exporter ${id} needs a persistent queue: sending_queue.storage must name an enabled file_storage extension`);
+            } else if (role !== "forwarder") {
+                // Sized in bytes within its file's cap, pushing back when full.
+                const maxSize = Number((c.extensions?.[queue.storage as string] as Values | undefined)?.max_size ?? 0);
+                if (queue.sizer !== "bytes") add(`exporter ${id} must size its queue in bytes (sending_queue.sizer: bytes), so it is bounded by its disk`);
+                else if (!(maxSize > 0)) add(`extension ${String(queue.storage)} must cap each queue file (max_size), or a queue can fill the volume`);
+                else if (typeof queue.queue_size !== "number" || queue.queue_size * 2 > maxSize) add(`exporter ${id} queue_size ${String(queue.queue_size)} bytes must be at most half of ${String(queue.storage)}'s max_size (${maxSize}): bbolt's pages need the rest`);
+                if (queue.block_on_overflow !== true) add(`exporter ${id} must push back when its queue is full (sending_queue.block_on_overflow: true), not drop`);
             }
         }
     }
