@@ -128,6 +128,7 @@ async function program() {
         otlpClients: pki.otlpClients,
         metricsEndpoints: [alertmanager, mimir, loki, tempo, grafana].flatMap(r => r.metrics),
         backendRequests: plan.capacity,
+        ...(plan.disk ? { dataVolume: plan.disk } : {}),
         ...(host ? { hostPublicIp: host.publicIp, hostInstanceId: host.instanceId } : {}),
     };
 }

@@ -2,10 +2,10 @@
 // releases (bucket names and IRSA roles as placeholders, which the components fill in once those Outputs exist), both
 // collector configs (validated) and the releases' summed requests against the k3s host. The capacity check and the
 // components read this plan; nothing renders a release a second time.
-import { ConfigError, hostCapacityProblem, StackConfig } from "./config";
+import { ConfigError, dataVolumeProblem, hostCapacityProblem, StackConfig } from "./config";
 import type { RenderedRelease } from "./render/backends/common";
 import { BackendBase, placeholderInput, renderAlertmanager, renderGrafana, renderStoringBackend } from "./render/backends/index";
-import { CapacityReport, capacityReport, instanceCapacity, k3sAllocatable } from "./render/capacity";
+import { CapacityReport, capacityReport, DiskReport, diskReport, instanceCapacity, k3sAllocatable } from "./render/capacity";
 import { checkedCollectors } from "./render/collector/index";
 import type { RenderedCollector } from "./render/collector/releases";
 import { NAMESPACE } from "./render/pki";
@@ -25,6 +25,8 @@ export interface StackPlan {
     readonly collectors: { readonly gateway: RenderedCollector; readonly agent: RenderedCollector };
     /** The releases' summed requests; on the k3s host, against its allocatable. */
     readonly capacity: CapacityReport;
+    /** The k3s host's data volume: every claim, the datastore and the images (undefined on an existing cluster). */
+    readonly disk?: DiskReport;
 }
 
 /** The plain, stack-wide input of the release renderers, from a validated config. */
@@ -62,9 +64,10 @@ export function planStack(config: StackConfig): StackPlan {
     const workloads = [...Object.values(backends), collectors.gateway, collectors.agent].flatMap(r => r.workloads);
     const host = config.clusterKind === "ec2-k3s" ? instanceCapacity(config.host.instanceType) : undefined;
     const capacity = capacityReport(workloads, host && k3sAllocatable(host));
+    const disk = config.clusterKind === "ec2-k3s" ? diskReport(workloads, config.host.dataVolumeSizeGiB) : undefined;
     if (config.clusterKind === "ec2-k3s") {
-        const problem = hostCapacityProblem(config.host.instanceType, capacity);
-        if (problem) throw new ConfigError(config.stack, [problem]);
+        const problems = [hostCapacityProblem(config.host.instanceType, capacity), disk && dataVolumeProblem(disk)].filter(p => p !== undefined);
+        if (problems.length > 0) throw new ConfigError(config.stack, problems);
     }
-    return { base, backends, collectors, capacity };
+    return { base, backends, collectors, capacity, disk };
 }

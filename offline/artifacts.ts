@@ -7,7 +7,7 @@ import * as YAML from "yaml";
 import { ALERTMANAGER_RELEASE } from "../components/render/backends/alertmanager";
 import { FORWARDER_CONFIG_KEY } from "../components/render/backends/alertmanager-forwarder";
 import { MIMIR_RULES_CONFIGMAP } from "../components/render/backends/mimir";
-import { CapacityReport, formatCapacity } from "../components/render/capacity";
+import { CapacityReport, DiskReport, formatCapacity, formatDisk } from "../components/render/capacity";
 import { policyReport, PolicyReport, renderedResources } from "../policy/harness";
 import { policies } from "../policy/policies";
 import { Census, censusMarkdown, tlsCensus } from "../components/render/connections/census";
@@ -96,6 +96,7 @@ export const summaryMarkdown: Extractor = run => {
         "## Backend requests",
         "",
         capacityLine(run),
+        ...(run.plainOutputs.dataVolume ? ["", `Data volume: ${formatDisk(run.plainOutputs.dataVolume as DiskReport)}`] : []),
         "",
         "## Components",
         "",

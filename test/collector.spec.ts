@@ -142,7 +142,7 @@ describe("collector tier", () => {
                 assert.ok((queues.length + wals + 1) * cap <= 0.8 * disk, `${what}: ${queues.length} queues + ${wals} WALs of ${cap} bytes on ${disk}`);
                 assert.ok((queues.length + wals + 2) * cap > 0.8 * disk, `${what}: the budget leaves a whole file unused`);
                 for (const q of queues) {
-                    assert.deepEqual([q.sizer, q.block_on_overflow, q.queue_size], ["bytes", true, Math.floor(cap / 2)], what);
+                    assert.deepEqual([q!.sizer, q!.block_on_overflow, q!.queue_size], ["bytes", true, Math.floor(cap / 2)], what);
                 }
             }
         }

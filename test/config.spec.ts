@@ -134,6 +134,7 @@ const BAD: BadCase[] = [
     { what: "fewer partitions than prod's ingesters", stack: "prod", values: { ...PROD, kafka: "msk", kafkaPartitions: "2", kafkaSubnetIds: JSON.stringify(["subnet-0a1b2c3d", "subnet-4e5f6a7b"]), kafkaClientSecurityGroupIds: JSON.stringify(["sg-0a1b2c3d"]) }, input: secretKubeconfig, key: "kafkaPartitions", value: 2, message: /out of range/, allowed: /3 to 1000.*Mimir's 3 ingesters/ },
     { what: "MSK setting with existing brokers", values: { ...VALID_DEV, kafka: "existing", kafkaBrokers: JSON.stringify(["kafka-0.kafka.internal:9096"]), kafkaSubnetIds: JSON.stringify(["subnet-0a1b2c3d"]) }, input: { secrets: { kafkaPassword: "pw" } }, key: "kafkaSubnetIds", value: JSON.stringify(["subnet-0a1b2c3d"]), message: /only read with kafka msk/, allowed: /set kafka to msk/ },
     { what: "Kafka password while Kafka is off", values: VALID_DEV, input: { secrets: { kafkaPassword: "pw" } }, key: "kafkaPassword", value: "[secret]", message: /only read with kafka existing/, allowed: /set kafka to existing/ },
+    { what: "a sampling rate with Kafka", stack: "prod", values: { ...PROD, ...MSK, samplingPercent: "5" }, input: secretKubeconfig, key: "samplingPercent", value: "5", message: /tail sampling runs only without Kafka/, allowed: /unset while kafka is msk/ },
     { what: "fractional volume size", values: { ...VALID_DEV, dataVolumeSizeGiB: "100.5" }, key: "dataVolumeSizeGiB", value: "100.5", message: /not a whole number/, allowed: /20 to 16384/ },
     { what: "error ratio that is no number", values: { ...VALID_DEV, highErrorRatio: "five percent" }, key: "highErrorRatio", value: "five percent", message: /not a number/, allowed: /e\.g\. 0\.05/ },
     { what: "ingress controller namespace off kube-system on the k3s host", values: { ...VALID_DEV, ingressControllerNamespace: "ingress" }, key: "ingressControllerNamespace", value: "ingress", message: /bundled Traefik runs in kube-system/, allowed: /kube-system \(or unset\)/ },
@@ -231,12 +232,23 @@ describe("stack config", () => {
         assert.equal(c.host.dataVolumeSizeGiB, 200);
     });
 
-    it("loading renders nothing: the host's capacity is checked by the plan, in the same report format", () => {
+    it("loading renders nothing: the host's capacity and its data volume are checked by the plan, in the same report format", () => {
         const small = parseStackConfig("dev", raw({ ...VALID_DEV, instanceType: "t4g.large" }));
         assert.equal(small.host.instanceType, "t4g.large");
         assert.throws(() => planStack(small), (e: unknown) => e instanceof ConfigError && /observability-stack:instanceType = "t4g\.large": too small for the backends/.test(e.message));
         const plan = planStack(parseStackConfig("dev", raw(VALID_DEV)));
         assert.equal(plan.capacity.fits, true);
+        // The data volume: every claim of the plan (two gateway pods' queue volumes: a scaled-away pod keeps its claim),
+        // the datastore and the images, with 20% of the volume free.
+        assert.deepEqual(plan.disk!.claims.find(c => c.component === "gateway"), { component: "gateway", GiB: 10 });
+        assert.equal(plan.disk!.usedGiB, 116);
+        assert.equal(plan.disk!.fits, true);
+        const tight = parseStackConfig("dev", raw({ ...VALID_DEV, dataVolumeSizeGiB: "144" }));
+        assert.throws(() => planStack(tight), (e: unknown) => e instanceof ConfigError
+            && /observability-stack:dataVolumeSizeGiB = 144: too small: volumes 101 GiB \+ datastore 5 GiB \+ images 10 GiB = 116 GiB of 144 GiB \(headroom 19%; at least 20% required\); allowed: at least 145 GiB/.test(e.message));
+        planStack(parseStackConfig("dev", raw({ ...VALID_DEV, dataVolumeSizeGiB: "145" })));
+        // A bigger queue volume counts for every gateway pod that may hold one.
+        assert.throws(() => planStack(parseStackConfig("dev", raw({ ...VALID_DEV, gatewayQueueVolumeGiB: "20" }))), /dataVolumeSizeGiB = 150: too small: volumes 131 GiB/);
         assert.deepEqual(Object.keys(plan.backends), ["alertmanager", "mimir", "loki", "tempo", "grafana"]);
     });
 

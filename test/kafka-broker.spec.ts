@@ -79,12 +79,19 @@ describe("Kafka broker for end-to-end tests (KRaft, SASL_SSL with SCRAM-SHA-512,
         assert.deepEqual(Object.keys(end).map(tp => committed[tp] ?? 0), Object.values(end), `committed ${JSON.stringify(committed)} vs end ${JSON.stringify(end)}`);
 
         const otherGroup = `not-${KAFKA_CONSUMER_GROUP}`;
-        const [produced, elsewhere] = await Promise.all([
+        const [idempotent, produced, elsewhere] = await Promise.all([
             consoleProduce(broker, gateway, passwords[gateway], spans, ["must-not-arrive"]),
+            consoleProduce(broker, gateway, passwords[gateway], spans, ["must-not-arrive"], { properties: { "enable.idempotence": "false" } }),
             consoleConsume(broker, gateway, passwords[gateway], spans, { group: otherGroup, maxMessages: 1, idleMs: 8000 }),
         ]);
+        // An idempotent producer (the default) is stopped before its first record: InitProducerId needs Write on some
+        // topic or IdempotentWrite on the cluster (KIP-679), and the gateway has neither. Without idempotence, the
+        // Produce request itself is refused on the topic.
+        assert.notEqual(idempotent.status, 0, output(idempotent));
+        assert.match(idempotent.stderr, /ClusterAuthorizationException: Cluster authorization failed/, output(idempotent));
         assert.notEqual(produced.status, 0, output(produced));
         assert.match(produced.stderr, /TopicAuthorizationException: Not authorized to access topics: \[otlp_spans\]/, output(produced));
+        assert.match(kafkaTail(broker.log, 200000), /Principal = User:otel-gateway is Denied operation = WRITE from host = 127\.0\.0\.1 on resource = Topic:LITERAL:otlp_spans/);
         assert.deepEqual(await broker.endOffsets(spans), end, "nothing written");
         assert.match(elsewhere.stderr, new RegExp(`GroupAuthorizationException: Not authorized to access group: ${otherGroup}`), output(elsewhere));
         assert.equal(elsewhere.stdout.trim(), "", output(elsewhere));

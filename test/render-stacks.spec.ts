@@ -2,6 +2,8 @@ import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import * as YAML from "yaml";
+import type { DiskReport } from "../components/render/capacity";
 import { fakePem } from "../offline/mocks";
 import { assertNoSecrets } from "../offline/artifacts";
 import { PROJECT_DIR } from "../scripts/render";
@@ -22,7 +24,7 @@ function walk(dir: string): string[] {
 }
 
 describe("offline render of both stacks", () => {
-    const rendered: Record<string, { outDir: string; resources: Res[]; files: string[]; secretValues: string[] }> = {};
+    const rendered: Record<string, { outDir: string; resources: Res[]; files: string[]; secretValues: string[]; outputs: Record<string, unknown> }> = {};
 
     before(async () => {
         for (const stack of ["dev", "prod"]) {
@@ -32,6 +34,7 @@ describe("offline render of both stacks", () => {
                 resources: JSON.parse(fs.readFileSync(path.join(outDir, "resources.json"), "utf8")),
                 files: walk(outDir),
                 secretValues: run.secretValues,
+                outputs: run.plainOutputs,
             };
         }
     });
@@ -76,6 +79,30 @@ describe("offline render of both stacks", () => {
         assert.equal(r.filter(x => x.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig").length, 5);
         const lifecycle = r.filter(x => x.type.endsWith(":BucketLifecycleConfiguration") && x.name === "obs-prod-s3-mimir-blocks")[0];
         assert.equal(lifecycle.inputs.rules.find((x: { id: string }) => x.id === "expire-after-retention").expiration.days, 97, "90d + 7d margin");
+    });
+
+    it("dev: the data volume's budget counts exactly the claims the releases' values make", () => {
+        // Every claim size in the rendered values, wherever the chart takes it (persistence, persistentVolume,
+        // persistence.claims, volumeClaimTemplates); dev runs one replica of each, the gateway up to gatewayMaxReplicas.
+        const sizes: number[] = [];
+        const visit = (v: unknown, keyPath: string[]): void => {
+            if (Array.isArray(v)) { v.forEach(x => visit(x, keyPath)); return; }
+            if (typeof v !== "object" || v === null) return;
+            for (const [k, x] of Object.entries(v)) {
+                const claimed = /^(size|storage)$/.test(k) && typeof x === "string" && /^\d+Gi$/.test(x)
+                    && keyPath.some(p => /^(persistence|persistentVolume|volumeClaimTemplates)$/.test(p));
+                if (claimed) sizes.push(Number.parseInt(x as string, 10));
+                else visit(x, [...keyPath, k]);
+            }
+        };
+        const helmDir = path.join(rendered.dev.outDir, "helm");
+        for (const f of fs.readdirSync(helmDir).filter(f => f.endsWith(".values.yaml"))) visit(YAML.parse(fs.readFileSync(path.join(helmDir, f), "utf8")), []);
+        const disk = rendered.dev.outputs.dataVolume as DiskReport;
+        const gateway = disk.claims.find(c => c.component === "gateway")!; // dev: gatewayMaxReplicas 2, one claim each
+        assert.equal(sizes.reduce((a, b) => a + b, 0), disk.claims.reduce((a, c) => a + c.GiB, 0) - gateway.GiB / 2, JSON.stringify({ sizes, claims: disk.claims }));
+        assert.equal(disk.fits, true);
+        assert.match(fs.readFileSync(path.join(rendered.dev.outDir, "summary.md"), "utf8"), /Data volume: volumes 101 GiB \+ datastore 5 GiB \+ images 10 GiB = 116 GiB of 150 GiB \(headroom 23%/);
+        assert.equal(rendered.prod.outputs.dataVolume, undefined);
     });
 
     it("writes the files a newcomer reads, and the host's cloud-init that passes the real checks", () => {

@@ -1,8 +1,8 @@
 // Cluster and host: the environment, where the stack runs (a k3s host or an existing cluster), the AWS region,
 // the host's size, and what an existing cluster needs (kubeconfig, OIDC provider). Tags go on every AWS resource.
 import type * as pulumi from "@pulumi/pulumi";
-import type { CapacityReport } from "../render/capacity";
-import { formatCapacity, REQUIRED_HEADROOM } from "../render/capacity";
+import type { CapacityReport, DiskReport } from "../render/capacity";
+import { formatCapacity, formatDisk, REQUIRED_HEADROOM } from "../render/capacity";
 import { isRegionTypo } from "./namespaces";
 import { ConfigProblem, ConfigReader } from "./reader";
 import {
@@ -136,5 +136,15 @@ export function hostCapacityProblem(instanceType: string, report: CapacityReport
     return {
         key, value: instanceType, message: `too small for the backends: ${formatCapacity(report)}`,
         allowed: `a type with at least ${Math.round(REQUIRED_HEADROOM * 100)}% of CPU and memory left after requests, e.g. t4g.2xlarge`,
+    };
+}
+
+/** The problem of a k3s data volume too small for every claim, the datastore and the images with 20% free. */
+export function dataVolumeProblem(report: DiskReport): ConfigProblem | undefined {
+    if (report.fits) return undefined;
+    const needed = Math.ceil(report.usedGiB / (1 - REQUIRED_HEADROOM) - 1e-9);
+    return {
+        key: `${PROJECT}:dataVolumeSizeGiB`, value: report.volumeGiB, message: `too small: ${formatDisk(report)}`,
+        allowed: `at least ${needed} GiB, or smaller volumes (gatewayQueueVolumeGiB, gatewayMaxReplicas)`,
     };
 }

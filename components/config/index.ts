@@ -21,7 +21,7 @@ import { parseBuckets, parseRetention } from "./storage";
 export * from "./schema";
 export { ConfigError, formatProblem } from "./reader";
 export type { ConfigProblem, RawConfig } from "./reader";
-export { hostCapacityProblem } from "./cluster";
+export { dataVolumeProblem, hostCapacityProblem } from "./cluster";
 
 /** Parses and validates the raw config of one stack. Throws one `ConfigError` listing every problem. */
 export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
@@ -41,6 +41,14 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
     const grafana = parseGrafana(r, clusterKind, network.domain);
     const collector = parseCollector(r, environment);
     const kafka = parseKafka(r, { environment, clusterKind });
+    if (kafka) {
+        for (const key of ["samplingPercent", "samplingRules", "samplingDecisionWaitSeconds", "samplingLatencyThresholdMs"] as const) {
+            if (r.text(key) !== undefined) {
+                r.add(key, r.text(key), `tail sampling runs only without Kafka: with Kafka the gateway keeps every trace, so no record is marked before its spans are on disk (docs/collector.md#delivery-guarantees)`,
+                    `unset while kafka is ${kafka.settings.mode}`);
+            }
+        }
+    }
     const networkAccess = parseNetworkAccess(r, { clusterKind, vpcCidr: network.vpcCidr, ingressController: grafana.ingressController });
     const otlpClients = parseOtlpClients(r);
     checkRisks(r, {

@@ -251,7 +251,7 @@ export const DEFAULTS = {
     instanceType: { arm64: "t4g.xlarge", x86_64: "m7i.xlarge" } as Record<Architecture, string>,
     instanceArchitecture: "arm64" as Architecture,
     rootVolumeSizeGiB: 30,
-    dataVolumeSizeGiB: 100,
+    dataVolumeSizeGiB: 150,
     k3sVersion: "v1.34.1+k3s1",
     vpcCidr: "10.20.0.0/16",
     readinessTimeoutMinutes: 20,

@@ -86,3 +86,38 @@ export function formatCapacity(r: CapacityReport): string {
     const pct = (x: number) => `${Math.round(x * 100)}%`;
     return `requests ${fmt(r.requests)} of ${fmt(r.allocatable)} allocatable (headroom ${pct(r.headroom.cpu)} CPU, ${pct(r.headroom.memory)} memory; at least ${pct(REQUIRED_HEADROOM)} required)`;
 }
+
+/**
+ * What the k3s host's data volume (`/var/lib/rancher`) holds besides the PersistentVolumes (local-path provisions them
+ * under `k3s/storage` on it): the k3s datastore (SQLite), kubelet and containerd state, and the images. The stack's
+ * images are about 1 GB compressed (Mimir, Loki, Tempo, Grafana, Alertmanager, the collector, memcached, k3s's own);
+ * containerd keeps each compressed and unpacked, and an upgrade keeps the old set until the kubelet's image garbage
+ * collection (at 85% disk) removes it, so images are counted at ten times their compressed size.
+ */
+export const K3S_DATA_GIB = { datastore: 5, images: 10 } as const;
+
+export interface DiskReport {
+    /** Every PersistentVolumeClaim's GiB, by workload (`replicas × volume`). */
+    readonly claims: ReadonlyArray<{ readonly component: string; readonly GiB: number }>;
+    readonly usedGiB: number;
+    readonly volumeGiB: number;
+    readonly headroom: number;
+    readonly fits: boolean;
+}
+
+/** The data volume's budget: all claims, the datastore and the images, with `REQUIRED_HEADROOM` of the volume free. */
+export function diskReport(workloads: readonly Workload[], volumeGiB: number): DiskReport {
+    const claims = workloads.filter(w => (w.volumeGiB ?? 0) > 0)
+        .map(w => ({ component: w.component, GiB: Math.max(w.replicas, w.claimedReplicas ?? 0) * w.volumeGiB! }));
+    const usedGiB = claims.reduce((sum, c) => sum + c.GiB, 0) + K3S_DATA_GIB.datastore + K3S_DATA_GIB.images;
+    const headroom = 1 - usedGiB / volumeGiB;
+    // Compared in whole GiB: 116 of 145 GiB leaves exactly 20% free, which floating point would put just below.
+    return { claims, usedGiB, volumeGiB, headroom, fits: usedGiB <= Math.floor(volumeGiB * (1 - REQUIRED_HEADROOM) + 1e-9) };
+}
+
+/** One line for humans, e.g. `volumes 101 GiB + datastore 5 GiB + images 10 GiB = 116 GiB of 150 GiB (headroom 23%)`. */
+export function formatDisk(r: DiskReport): string {
+    const claims = r.claims.reduce((sum, c) => sum + c.GiB, 0);
+    return `volumes ${claims} GiB + datastore ${K3S_DATA_GIB.datastore} GiB + images ${K3S_DATA_GIB.images} GiB = ${r.usedGiB} GiB of ${r.volumeGiB} GiB `
+        + `(headroom ${Math.round(r.headroom * 100)}%; at least ${Math.round(REQUIRED_HEADROOM * 100)}% required)`;
+}

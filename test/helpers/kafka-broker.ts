@@ -176,12 +176,17 @@ export function runKafkaTool(broker: Pick<KafkaBroker, "dir">, mainClass: string
     });
 }
 
-/** `ConsoleProducer --sync`: one record per line of `lines`, as `user`. */
-export function consoleProduce(broker: KafkaBroker, user: string, password: string, topic: string, lines: readonly string[], timeoutMs = 60000): Promise<KafkaToolResult> {
+/**
+ * `ConsoleProducer --sync`: one record per line of `lines`, as `user`, with producer `properties` on top of the
+ * client properties (e.g. `enable.idempotence: "false"`).
+ */
+export function consoleProduce(broker: KafkaBroker, user: string, password: string, topic: string, lines: readonly string[],
+    o: { properties?: Readonly<Record<string, string>>; timeoutMs?: number } = {}): Promise<KafkaToolResult> {
     return runKafkaTool(broker, "org.apache.kafka.tools.ConsoleProducer", [
         "--bootstrap-server", broker.bootstrap, "--topic", topic, "--command-config", broker.clientProperties(user, password),
         "--sync", "--max-block-ms", "20000", "--request-timeout-ms", "20000",
-    ], { input: lines.map(l => `${l}\n`).join(""), timeoutMs });
+        ...Object.entries(o.properties ?? {}).flatMap(([k, v]) => ["--command-property", `${k}=${v}`]),
+    ], { input: lines.map(l => `${l}\n`).join(""), timeoutMs: o.timeoutMs ?? 60000 });
 }
 
 /**
@@ -574,6 +579,13 @@ export async function startKafkaBroker(o: KafkaBrokerOptions): Promise<KafkaBrok
         await launchBroker();
         if (o.topics.length > 0) await adminRequest("createTopics", { topics: o.topics });
         if (o.acls.length > 0) await adminRequest("createAcls", { acls: o.acls });
+        // Created means committed by the controller; the broker serves (and authorizes by) them once its metadata has
+        // caught up, a moment later.
+        const names = o.topics.map(t => t.name);
+        await poll("the topics and ACLs on the broker", timeoutMs, async () => {
+            const [topics, acls] = await Promise.all([result.describeTopics(), result.describeAcls()]);
+            return names.every(n => n in topics) && acls.length >= o.acls.length ? true : undefined;
+        });
     } catch (e) {
         await result.stop();
         throw e;

@@ -11,6 +11,9 @@ import {
     CHARTS, RenderedRelease, resources, restrictedContainerSecurity, restrictedPodSecurity, serviceHost, spreadOverNodes, TLS_DIR, TLS_FILES, tlsSecretName, Values,
 } from "./common";
 
+/** Each replica's volume: silences and the notification log. */
+const ALERTMANAGER_VOLUME_GIB = 1;
+
 export const ALERTMANAGER_RELEASE = "alertmanager";
 export const ALERTMANAGER_PORT = 9093;
 /** The integrations Alertmanager can notify; each is on when its credential is configured. */
@@ -197,7 +200,7 @@ export function alertmanagerValues(ctx: { environment: Environment; namespace: s
     const values: Values = {
         fullnameOverride: ALERTMANAGER_RELEASE,
         replicaCount: replicas,
-        persistence: { enabled: true, size: "1Gi" },
+        persistence: { enabled: true, size: `${ALERTMANAGER_VOLUME_GIB}Gi` },
         resources: res,
         // The reloader would call the HTTPS API without verifying it (its client skips verification and has no
         // certificate). Off, the chart puts the config's checksum on the pods, so a changed config rolls them instead.
@@ -225,7 +228,7 @@ export function alertmanagerValues(ctx: { environment: Environment; namespace: s
         name: ALERTMANAGER_RELEASE,
         chart: CHARTS.alertmanager,
         values,
-        workloads: [{ component: "alertmanager", replicas, containers: { alertmanager: res, [FORWARDER_CONTAINER]: FORWARDER_RESOURCES } }],
+        workloads: [{ component: "alertmanager", replicas, containers: { alertmanager: res, [FORWARDER_CONTAINER]: FORWARDER_RESOURCES }, volumeGiB: ALERTMANAGER_VOLUME_GIB }],
         metrics: [],
     };
 }

@@ -29,11 +29,15 @@ export function resources(cpuMillis: number, memoryMiB: number, cpuLimitMillis: 
     return { requests: { cpu: cpu(cpuMillis), memory: mem(memoryMiB) }, limits: { cpu: cpu(cpuLimitMillis), memory: mem(memoryLimitMiB) } };
 }
 
-/** One pod template of a release: how many replicas and each container's resources. */
+/** One pod template of a release: how many replicas, each container's resources, and its persistent volumes. */
 export interface Workload {
     readonly component: string;
     readonly replicas: number;
     readonly containers: Readonly<Record<string, ResourceSpec>>;
+    /** GiB of PersistentVolumeClaims each replica has. */
+    readonly volumeGiB?: number;
+    /** Replicas whose claims can exist at once, when more than `replicas` (claims kept after a scale-down). */
+    readonly claimedReplicas?: number;
 }
 
 /** An in-cluster endpoint that serves Prometheus metrics, for the collector tier to scrape. */

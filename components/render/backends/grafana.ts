@@ -6,6 +6,9 @@ import { lokiEndpoints } from "./loki";
 import { mimirEndpoints } from "./mimir";
 import { tempoEndpoints } from "./tempo";
 
+/** Grafana's volume: its SQLite database, plugins and sessions. */
+const GRAFANA_VOLUME_GIB = 10;
+
 export const GRAFANA_RELEASE = "grafana";
 /** Secret holding `admin-user` and `admin-password` (made by the Grafana component from a RandomPassword). */
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
@@ -111,7 +114,7 @@ export function grafanaValues(ctx: GrafanaContext): RenderedRelease {
         replicas: 1,
         admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
         // SQLite on a volume: one replica. HA needs an external database (grafana.ini database.*).
-        persistence: { enabled: true, size: "10Gi" },
+        persistence: { enabled: true, size: `${GRAFANA_VOLUME_GIB}Gi` },
         resources: res,
         // Pod Security `restricted` as the image's user 472. The root `chown` init container is off: fsGroup makes
         // the volume writable. No sidecar is on, so nothing calls the Kubernetes API: no token, no (empty) ClusterRole.
@@ -155,7 +158,7 @@ export function grafanaValues(ctx: GrafanaContext): RenderedRelease {
         name: GRAFANA_RELEASE,
         chart: CHARTS.grafana,
         values,
-        workloads: [{ component: "grafana", replicas: 1, containers: { grafana: res } }],
+        workloads: [{ component: "grafana", replicas: 1, containers: { grafana: res }, volumeGiB: GRAFANA_VOLUME_GIB }],
         // Endpoint slices carry the pod's port (3000), which is what the agents' scrape jobs match.
         metrics: [{ release: GRAFANA_RELEASE, service: "grafana", port: GRAFANA_PORT, path: "/metrics", scheme: "https", serverName: serviceHost(GRAFANA_RELEASE, ctx.namespace) }],
     };

@@ -14,6 +14,9 @@ function tailTls(serverName: string): Values {
 
 export const LOKI_RELEASE = "loki";
 /** Components of the Distributed mode (value key → chart component label), with prod replicas. */
+/** The volume of the single binary (dev) and of each ingester (prod): the WAL, the TSDB index and chunks not yet shipped. */
+const LOKI_VOLUME_GIB = 20;
+
 const DISTRIBUTED: ReadonlyArray<{ key: string; component: string; replicas: number; res: ResourceSpec; pdb: boolean }> = [
     { key: "ingester", component: "ingester", replicas: 3, res: resources(500, 2048, 2000, 4096), pdb: true },
     { key: "distributor", component: "distributor", replicas: 3, res: resources(250, 512, 1000, 1024), pdb: true },
@@ -48,9 +51,9 @@ export function lokiValues(ctx: BackendContext): RenderedRelease {
     const singleBinaryRes = resources(500, 1536, 2000, 3072);
     const cacheRes = { chunks: resources(250, 2458, 1000, 2458), results: resources(100, 615, 500, 615), exporter: resources(20, 32, 100, 64) };
     const workloads: Workload[] = dev
-        ? [{ component: "single-binary", replicas: 1, containers: { loki: singleBinaryRes } }]
+        ? [{ component: "single-binary", replicas: 1, containers: { loki: singleBinaryRes }, volumeGiB: LOKI_VOLUME_GIB }]
         : [
-            ...DISTRIBUTED.map(c => ({ component: c.component, replicas: c.replicas, containers: { loki: c.res } })),
+            ...DISTRIBUTED.map(c => ({ component: c.component, replicas: c.replicas, containers: { loki: c.res }, ...(c.key === "ingester" ? { volumeGiB: LOKI_VOLUME_GIB } : {}) })),
             { component: "chunks-cache", replicas: 2, containers: { memcached: cacheRes.chunks, exporter: cacheRes.exporter } },
             { component: "results-cache", replicas: 2, containers: { memcached: cacheRes.results, exporter: cacheRes.exporter } },
         ];
@@ -114,7 +117,7 @@ export function lokiValues(ctx: BackendContext): RenderedRelease {
         },
         defaults: { extraVolumes: [tls.volume], extraVolumeMounts: [tls.mount], automountServiceAccountToken: false },
         singleBinary: dev
-            ? { replicas: 1, resources: singleBinaryRes, persistence: { enabled: true, size: "20Gi" }, extraEnv: wi.env, extraVolumes: wi.volumes, extraVolumeMounts: wi.mounts }
+            ? { replicas: 1, resources: singleBinaryRes, persistence: { enabled: true, size: `${LOKI_VOLUME_GIB}Gi` }, extraEnv: wi.env, extraVolumes: wi.volumes, extraVolumeMounts: wi.mounts }
             : { replicas: 0 },
         ...Object.fromEntries(ZEROED.map(k => [k, { replicas: 0 }])),
         // Distributed components: zero replicas in dev (Monolithic), sized and spread in prod.
@@ -123,7 +126,7 @@ export function lokiValues(ctx: BackendContext): RenderedRelease {
             ...(c.key === "ingester" ? { zoneAwareReplication: { enabled: false } } : {}),
             ...(dev ? {} : {
                 resources: c.res,
-                ...(c.key === "ingester" ? { persistence: { enabled: true, claims: [{ name: "data", size: "20Gi", accessModes: ["ReadWriteOnce"] }] } } : {}),
+                ...(c.key === "ingester" ? { persistence: { enabled: true, claims: [{ name: "data", size: `${LOKI_VOLUME_GIB}Gi`, accessModes: ["ReadWriteOnce"] }] } } : {}),
                 ...(c.pdb ? { podDisruptionBudget: { enabled: true, maxUnavailable: 1 }, affinity: spreadOverNodes(selector(c.component)) } : {}),
             }),
         }])),

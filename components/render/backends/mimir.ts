@@ -4,6 +4,7 @@
 // over mTLS, and a ruler that sends alerts to the standalone Alertmanager.
 import type { Environment } from "../../config/primitives";
 import { KAFKA_ENV, KAFKA_SASL_MECHANISM, KAFKA_TOPICS, kafkaEnv, KafkaSettings } from "../kafka";
+import { parseMemory } from "../capacity";
 import {
     BackendContext, CHARTS, dskitClientTls, dskitServerTls, memberlistTls, memcachedExporterTlsArgs,
     memcachedServerTls, RenderedRelease, resources, ResourceSpec, restrictedContainerSecurity, restrictedPodSecurity, s3Endpoint, serviceAccount, serviceHost,
@@ -202,7 +203,7 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
     };
 
     const workloads: Workload[] = [
-        ...COMPONENTS.map(c => ({ component: c.component, replicas: replicas(c), containers: { [c.component]: res(c) } })),
+        ...COMPONENTS.map(c => ({ component: c.component, replicas: replicas(c), containers: { [c.component]: res(c) }, ...(c.pv ? { volumeGiB: parseMemory(c.pv) / 1024 } : {}) })),
         ...(dev ? [] : Object.entries(CACHES).map(([k, mib]) => ({ component: k, replicas: 2, containers: { memcached: cacheRes(mib), exporter: exporterRes } }))),
     ];
     return {

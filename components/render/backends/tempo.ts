@@ -107,17 +107,20 @@ function monolithic(ctx: BackendContext): RenderedRelease {
         },
         config: YAML.stringify(config, { lineWidth: 0 }),
         extraVolumes: [tls.volume, ...wi.volumes],
-        persistence: { enabled: true, size: "10Gi" },
+        persistence: { enabled: true, size: `${TEMPO_VOLUME_GIB.single}Gi` },
         tempoQuery: { enabled: false, resources: resources(50, 64, 200, 128) },
     };
     return {
         name: TEMPO_RELEASE,
         chart: CHARTS.tempo,
         values,
-        workloads: [{ component: "tempo", replicas: 1, containers: { tempo: res } }],
+        workloads: [{ component: "tempo", replicas: 1, containers: { tempo: res }, volumeGiB: TEMPO_VOLUME_GIB.single }],
         metrics: [{ release: TEMPO_RELEASE, service: "tempo", port: 3200, path: "/metrics", scheme: "https", serverName }],
     };
 }
+
+/** The single binary's volume (dev) and each ingester's (prod): the WAL and blocks not yet flushed. */
+const TEMPO_VOLUME_GIB = { single: 10, ingester: 20 } as const;
 
 const DISTRIBUTED: ReadonlyArray<{ key: string; component: string; replicas: number; res: ResourceSpec }> = [
     { key: "distributor", component: "distributor", replicas: 3, res: resources(250, 512, 1000, 1024) },
@@ -186,7 +189,7 @@ function distributed(ctx: BackendContext): RenderedRelease {
             resources: c.res,
             affinity: antiAffinity(c.component),
             ...(c.key === "compactor" ? {} : { podDisruptionBudget: { enabled: true } }),
-            ...(c.key === "ingester" ? { persistence: { enabled: true, size: "20Gi" }, zoneAwareReplication: { enabled: false } } : {}),
+            ...(c.key === "ingester" ? { persistence: { enabled: true, size: `${TEMPO_VOLUME_GIB.ingester}Gi` }, zoneAwareReplication: { enabled: false } } : {}),
             ...(c.key === "compactor" ? { config: { compaction: { block_retention: ctx.retention.traces.hours } } } : {}),
             ...(c.key === "metricsGenerator" ? { enabled: true, config: metricsGenerator(ctx, "/var/tempo/generator") } : {}),
         }])),
@@ -210,7 +213,7 @@ function distributed(ctx: BackendContext): RenderedRelease {
         metaMonitoring: { serviceMonitor: { enabled: false } },
     };
     const workloads: Workload[] = [
-        ...DISTRIBUTED.map(c => ({ component: c.component, replicas: c.replicas, containers: { tempo: c.res } })),
+        ...DISTRIBUTED.map(c => ({ component: c.component, replicas: c.replicas, containers: { tempo: c.res }, ...(c.key === "ingester" ? { volumeGiB: TEMPO_VOLUME_GIB.ingester } : {}) })),
         { component: "memcached", replicas: 1, containers: { memcached: memcachedRes, exporter: exporterRes } },
     ];
     return {

@@ -165,7 +165,8 @@ export function gatewayRelease(ctx: CollectorContext): RenderedCollector {
             },
         }),
     };
-    const workloads: Workload[] = [{ component: "gateway", replicas: g.minReplicas, containers: { "opentelemetry-collector": res } }];
+    // Each pod's queue volume; a pod scaled away keeps its claim, so up to maxReplicas claims exist.
+    const workloads: Workload[] = [{ component: "gateway", replicas: g.minReplicas, containers: { "opentelemetry-collector": res }, volumeGiB: g.queueVolumeGiB, claimedReplicas: g.maxReplicas }];
     return { name: GATEWAY_RELEASE, chart: COLLECTOR_CHART, values, config, workloads, metrics: [], podSelector: selector(GATEWAY_RELEASE, "statefulset-collector") };
 }
 
