@@ -86,7 +86,7 @@ async function program() {
     }, withCluster);
     const rules = new MimirRules(`${name}-rules`, {
         namespace: NAMESPACE,
-        files: pki.validity.apply(certificates => ruleFiles({ ...config.content, certificates })),
+        files: pki.validity.apply(certificates => ruleFiles({ ...config.content, certificates, kafkaDisk: config.kafka?.disk })),
     }, withCluster);
     const mimir = new Mimir(`${name}-mimir`, storing("mimir"), { ...withCluster, dependsOn: [namespace, rules, ...kafkaMimir] });
     const loki = new Loki(`${name}-loki`, storing("loki"), withCluster);

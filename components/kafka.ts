@@ -4,7 +4,7 @@ import * as kafka from "@pulumi/kafka";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { KafkaConfig } from "./config/schema";
-import { KAFKA_ROLE_SECRETS, KAFKA_ROLES, KAFKA_SASL_MECHANISM, KAFKA_USERS, kafkaAcls, KafkaRole, kafkaSecretData, kafkaTopics, MSK_IAM_PORT, MSK_SCRAM_PORT, mskServerProperties, parseBrokerList } from "./render/kafka";
+import { KAFKA_ROLE_SECRETS, KAFKA_ROLES, KAFKA_SASL_MECHANISM, KAFKA_USERS, kafkaAcls, KafkaRole, kafkaSecretData, kafkaTopics, MSK_IAM_PORT, MSK_SCRAM_PORT, mskBrokerCount, mskServerProperties, parseBrokerList } from "./render/kafka";
 
 export interface KafkaBufferArgs {
     kafka: KafkaConfig;
@@ -85,7 +85,7 @@ export class KafkaBuffer extends pulumi.ComponentResource {
                 clusterName,
                 kafkaVersion: msk.kafkaVersion,
                 // Three replicas of every partition: one broker per zone over three subnets, two per zone over two.
-                numberOfBrokerNodes: msk.subnetIds.length === 2 ? 4 : 3,
+                numberOfBrokerNodes: mskBrokerCount(msk.subnetIds.length),
                 brokerNodeGroupInfo: {
                     instanceType: msk.instanceType,
                     clientSubnets: [...msk.subnetIds],
@@ -129,7 +129,7 @@ export class KafkaBuffer extends pulumi.ComponentResource {
             }, { parent: this });
         }
 
-        const topics = kafkaTopics(settings.partitions, msk?.retentionHours).map(t => new kafka.Topic(`${name}-topic-${t.name}`, {
+        const topics = kafkaTopics(settings.partitions, args.kafka.retentionHours).map(t => new kafka.Topic(`${name}-topic-${t.name}`, {
             name: t.name, partitions: t.partitions, replicationFactor: t.replicationFactor, config: { ...t.config },
         }, { parent: this, provider: this.admin }));
         const acls = kafkaAcls().map(a => new kafka.Acl(`${name}-acl-${KAFKA_USERS[a.role]}-${a.resourceType}-${a.resourceName}-${a.operation}`.toLowerCase(), {

@@ -4,6 +4,8 @@
 #   victoria-metrics github.com/VictoriaMetrics/VictoriaMetrics/app/victoria-metrics           v1.151.0
 #   victoria-logs   github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs                  v1.52.1
 #   telemetrygen    github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen v0.161.0
+#   amtool          github.com/prometheus/alertmanager/cmd/amtool                              v0.34.0 (the chart's
+#                   Alertmanager: Debian's 0.25 does not know the webhook's url_file)
 # into <repo>/.cache/e2e-tools/bin (E2E_TOOLS_DIR overrides <repo>/.cache/e2e-tools). A tool whose binary is there
 # and whose embedded Go build info (`go version -m`) names the pinned module version is skipped.
 # Needs only `go` (1.26) and the Go module proxy; works from an empty module cache.
@@ -23,6 +25,8 @@ VL_MOD=github.com/VictoriaMetrics/VictoriaLogs
 VL_VERSION=v1.52.1
 TG_MOD=github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen
 TG_VERSION=v0.161.0
+AM_MOD=github.com/prometheus/alertmanager
+AM_VERSION=v0.34.0
 
 export CGO_ENABLED=0
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false"
@@ -97,9 +101,14 @@ build_tg() {
     run env GOBIN="$BIN" go install -trimpath -ldflags "-s -w" "$TG_MOD@$TG_VERSION"
 }
 
+build_amtool() {
+    run env GOBIN="$BIN" go install -trimpath -ldflags "-s -w" "$AM_MOD/cmd/amtool@$AM_VERSION"
+}
+
 total=$SECONDS
 build jaeger "$JAEGER_MOD" "$JAEGER_VERSION" build_jaeger
 build victoria-metrics "$VM_MOD" "$VM_VERSION" build_vm
 build victoria-logs "$VL_MOD" "$VL_VERSION" build_vl
 build telemetrygen "$TG_MOD" "$TG_VERSION" build_tg
-echo "build-e2e-tools: all four tools are in $BIN ($((SECONDS - total))s)"
+build amtool "$AM_MOD" "$AM_VERSION" build_amtool
+echo "build-e2e-tools: all five tools are in $BIN ($((SECONDS - total))s)"

@@ -17,7 +17,7 @@ if [ "$(cat "$cache/pom.sha256" 2>/dev/null)" = "$stamp" ] && [ -f "$lib/kafka_2
   exit 0
 fi
 started=$(date +%s)
-rm -rf "$lib" "$cache/pom.sha256"
+rm -rf "$lib" "$cache"/admin-* "$cache/pom.sha256" # admin-*: test/helpers/kafka-broker.ts's compiled admin program
 mkdir -p "$lib"
 # Quiet Maven still prints ANSI resets: its output is shown only when it fails.
 if ! out="$(mvn -q -B -f "$pom" dependency:copy-dependencies -DoutputDirectory="$PWD/$lib" -DincludeScope=runtime 2>&1)"; then

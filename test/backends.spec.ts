@@ -275,7 +275,7 @@ describe("planned storing releases", () => {
     const { fillPlaceholders, renderStoringBackend } = require("../components/render/backends/index") as typeof import("../components/render/backends/index");
     const prod = parseStackConfig("prod", {
         values: { oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE", domain: "obs.example.com" },
-        secrets: { kubeconfig: "k", pagerdutyRoutingKey: "p" },
+        secrets: { kubeconfig: "k", pagerdutyRoutingKey: "p", deadMansSwitchUrl: "https://hc-ping.example.com/beat" },
         awsRegion: "eu-west-1",
     });
     const names: Record<string, string> = { "loki-chunks": "b-chunks", "loki-ruler": "b-ruler", "tempo-traces": "b-traces", "mimir-blocks": "b-blocks", "mimir-alertmanager": "b-am" };

@@ -22,7 +22,7 @@ type Pair = { agent: OtelConfig; gateway: OtelConfig };
 
 function base(stack: string, values: Record<string, string> = {}): BackendBase {
     const extra: Record<string, string> = stack === "dev" ? { adminCidrs: JSON.stringify(["198.51.100.10/32"]) } : { oidcProviderArn: OIDC, domain: "obs.example.com" };
-    const secrets = stack === "prod" ? { kubeconfig: "apiVersion: v1", pagerdutyRoutingKey: "routing-key" } : {};
+    const secrets = stack === "prod" ? { kubeconfig: "apiVersion: v1", pagerdutyRoutingKey: "routing-key", deadMansSwitchUrl: "https://hc-ping.example.com/beat" } : {};
     return backendBase(parseStackConfig(stack, { values: { ...extra, ...values }, secrets, awsRegion: "eu-west-1" }));
 }
 

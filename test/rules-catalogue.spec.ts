@@ -19,6 +19,8 @@ const INPUT: RulesInput = {
         { certificate: "root-ca", kind: "ca", notAfter: "2036-11-25T00:00:00Z" },
         { certificate: "loki", kind: "server", notAfter: "2027-11-25T00:00:00Z" },
     ],
+    // 3 brokers of 100 GiB, 24 h: the retained records with 3 replicas may take in about 0.99 MB/s.
+    kafkaDisk: { brokers: 3, volumeGiB: 100, retentionHours: 24 },
 };
 
 /** Level-2 headings of the runbooks page. */

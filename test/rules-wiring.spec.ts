@@ -25,8 +25,12 @@ describe("rules loaded into Mimir's ruler (rendered stacks)", () => {
             const files = fs.readdirSync(path.join(outDir, "rules")).sort();
             assert.deepEqual(Object.keys(data).sort(), files);
             // prod's stack file declares two example SLOs; dev none.
-            assert.deepEqual(files, ["applications.yaml", "backends.yaml", "certificates.yaml", "collector.yaml", "gen-ai.yaml", "host.yaml", "kubernetes.yaml", "meta.yaml", ...(stack === "prod" ? ["slos.yaml"] : [])]);
+            assert.deepEqual(files, ["applications.yaml", "backends.yaml", "certificates.yaml", "collector.yaml", "gen-ai.yaml", "host.yaml", "kafka.yaml", "kubernetes.yaml", "meta.yaml", ...(stack === "prod" ? ["slos.yaml"] : [])]);
             for (const f of files) assert.equal(fs.readFileSync(path.join(outDir, "rules", f), "utf8"), data[f]);
+            // The broker-disk alert's capacity: prod's MSK cluster (3 brokers over 3 subnets, 500 GiB each, 24 h, 3 replicas,
+            // 80% of the disks); dev has no Kafka, so no capacity and the forecast alert cannot fire.
+            const budget = YAML.parse(data["kafka.yaml"]).groups[0].rules.find((x: any) => x.record === "kafka:broker_write_budget:bytes_per_second");
+            assert.deepEqual(budget?.expr, stack === "prod" ? `vector(${Math.floor((3 * 500 * 1024 ** 3 * 0.8) / (24 * 3600 * 3))})` : undefined);
 
             const values = YAML.parse(fs.readFileSync(path.join(outDir, "helm/mimir.values.yaml"), "utf8"));
             const config = values.mimir.structuredConfig;

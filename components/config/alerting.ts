@@ -11,7 +11,7 @@ import { AlertingConfig, ConfigKey, ContentConfig, DEFAULT_RUNBOOK_URL, Environm
 const WEEKDAY = "(sunday|monday|tuesday|wednesday|thursday|friday|saturday)";
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 
-/** Alerting: every integration with a credential is on; prod must page someone. */
+/** Alerting: every integration with a credential is on; prod must page someone, and a dead-man's switch must notice when alerting itself is down. */
 export function parseAlerting(r: ConfigReader, environment: Environment): AlertingConfig {
     const credentials: Partial<Record<Integration, pulumi.Output<string>>> = {};
     for (const [integration, key] of Object.entries(INTEGRATION_KEYS) as [Integration, ConfigKey][]) {
@@ -21,6 +21,10 @@ export function parseAlerting(r: ConfigReader, environment: Environment): Alerti
     if (environment === "prod" && !credentials.pagerduty && !credentials.opsgenie) {
         r.add("pagerdutyRoutingKey", undefined, "prod pages nobody: critical alerts would reach no one",
             "set with: pulumi config set --secret pagerdutyRoutingKey <Events v2 routing key> (or opsgenieApiKey)");
+    }
+    if (environment === "prod" && !credentials.deadmansswitch) {
+        r.add("deadMansSwitchUrl", undefined, "prod alerting could go quiet unnoticed: without a dead-man's switch the Watchdog's heartbeat goes nowhere, so a dead Alertmanager, ruler or Mimir pages no one",
+            "an https heartbeat URL of a dead-man's switch service (Healthchecks.io, Dead Man's Snitch, PagerDuty/Opsgenie heartbeat), set with: pulumi config set --secret deadMansSwitchUrl <url>");
     }
     return { integrations: Object.keys(credentials) as Integration[], maintenance: parseMaintenanceWindows(r), credentials };
 }

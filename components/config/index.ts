@@ -52,7 +52,7 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
     const networkAccess = parseNetworkAccess(r, { clusterKind, vpcCidr: network.vpcCidr, ingressController: grafana.ingressController });
     const otlpClients = parseOtlpClients(r);
     checkRisks(r, {
-        environment, ingressCidrs: network.ingressCidrs, buckets, gateway: collector.gateway, kafkaRetentionHours: kafka?.msk?.retentionHours,
+        environment, ingressCidrs: network.ingressCidrs, buckets, gateway: collector.gateway, kafkaRetentionHours: kafka?.retentionHours,
         maintenance: alerting.maintenance,
     });
     if (r.problems.length > 0) throw new ConfigError(stack, r.problems);

@@ -1,6 +1,6 @@
 // Kafka buffering between the agents and the gateway (and Mimir's ingest storage): off, an MSK cluster this stack
 // creates, or existing brokers; never plaintext.
-import { KAFKA_MODES, KAFKA_PLAINTEXT_PORT, KAFKA_USERS, MSK_IAM_PORT, MSK_SCRAM_PORT } from "../render/kafka";
+import { KAFKA_MODES, KAFKA_PLAINTEXT_PORT, KAFKA_USERS, MSK_IAM_PORT, MSK_SCRAM_PORT, mskBrokerCount } from "../render/kafka";
 import { mimirIngesters } from "../render/backends/mimir";
 import { ConfigReader } from "./reader";
 import { ClusterKind, ConfigKey, DEFAULTS, Environment, KafkaConfig } from "./schema";
@@ -13,7 +13,7 @@ const BROKER_RE = /^(?=.{1,253}:)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-
 
 export function parseKafka(r: ConfigReader, ctx: { environment: Environment; clusterKind: ClusterKind }): KafkaConfig | undefined {
     const mode = r.oneOf("kafka", KAFKA_MODES, "off") ?? "off";
-    const mskKeys = ["kafkaSubnetIds", "kafkaClientSecurityGroupIds", "kafkaAdminSecurityGroupIds", "kafkaInstanceType", "kafkaVolumeGiB", "kafkaRetentionHours"] as const;
+    const mskKeys = ["kafkaSubnetIds", "kafkaClientSecurityGroupIds", "kafkaAdminSecurityGroupIds", "kafkaInstanceType"] as const;
     const existingKeys = ["kafkaBrokers", "kafkaUsername"] as const;
     const onlyFor = (keys: readonly ConfigKey[], forMode: string) => {
         for (const key of keys) if (r.text(key) !== undefined) r.add(key, r.text(key), `only read with kafka ${forMode}`, `unset, or set kafka to ${forMode}`);
@@ -24,7 +24,9 @@ export function parseKafka(r: ConfigReader, ctx: { environment: Environment; clu
         if (r.secret("kafkaPassword") !== undefined) r.add("kafkaPassword", "[secret]", "only read with kafka existing (msk generates the roles' passwords; its admin is the deployer's IAM identity)", "unset, or set kafka to existing");
     }
     if (mode === "off") {
-        if (r.text("kafkaPartitions") !== undefined) r.add("kafkaPartitions", r.text("kafkaPartitions"), "only read with kafka msk or existing", "unset while kafka is off");
+        for (const key of ["kafkaPartitions", "kafkaVolumeGiB", "kafkaRetentionHours"] as const) {
+            if (r.text(key) !== undefined) r.add(key, r.text(key), "only read with kafka msk or existing", "unset while kafka is off");
+        }
         return undefined;
     }
 
@@ -66,7 +68,17 @@ export function parseKafka(r: ConfigReader, ctx: { environment: Environment; clu
         if (password === undefined) {
             r.add("kafkaPassword", undefined, "required for kafka existing (the admin's login, SASL/SCRAM-SHA-512 over TLS, used only by pulumi up)", "the admin's password, set with: pulumi config set --secret kafkaPassword <password>");
         }
-        return { settings: { mode, partitions }, brokers: brokers.sort(), adminUsername, password };
+        // The brokers' disks and the topics' retention (set on the topics the program creates): the broker-disk alert
+        // needs both, so prod requires them; kafkaBrokers must then list every broker.
+        const optional = (key: "kafkaVolumeGiB" | "kafkaRetentionHours", min: number, max: number, unit: string) => (r.text(key) === undefined ? undefined : r.integer(key, 0, min, max, unit));
+        const volumeGiB = optional("kafkaVolumeGiB", 10, 16384, "GiB of each broker's data volume (kafkaBrokers lists every broker)");
+        const retentionHours = optional("kafkaRetentionHours", 1, 168, "hours the topics keep records: the buffer a backend outage can use");
+        if (ctx.environment === "prod") {
+            if (volumeGiB === undefined) r.add("kafkaVolumeGiB", undefined, "required for kafka existing in prod: the broker-disk alert compares the topics' write rate with the brokers' disks", "each broker's data volume in GiB, with every broker listed in kafkaBrokers");
+            if (retentionHours === undefined) r.add("kafkaRetentionHours", undefined, "required for kafka existing in prod: the topics' retention bounds the buffer and the broker-disk alert", "hours, 24 or more");
+        }
+        const disk = volumeGiB !== undefined && retentionHours !== undefined ? { brokers: brokers.length, volumeGiB, retentionHours } : undefined;
+        return { settings: { mode, partitions }, brokers: brokers.sort(), adminUsername, password, retentionHours, ...(disk ? { disk } : {}) };
     }
 
     // mode === "msk"
@@ -90,5 +102,7 @@ export function parseKafka(r: ConfigReader, ctx: { environment: Environment; clu
     return {
         settings: { mode, partitions },
         msk: { subnetIds: subnetIds ?? [], clientSecurityGroupIds, adminSecurityGroupIds, instanceType, volumeGiB, retentionHours, kafkaVersion: DEFAULTS.kafkaVersion },
+        retentionHours,
+        disk: { brokers: mskBrokerCount((subnetIds ?? []).length), volumeGiB, retentionHours },
     };
 }

@@ -117,6 +117,8 @@ export interface NetworkAccessConfig {
 /** Kafka buffering: the plain settings the renderers read, and where the brokers and the password come from. */
 export interface KafkaConfig {
     readonly settings: KafkaSettings;
+    /** Hours the topics keep records (`msk`: always; `existing`: when kafkaRetentionHours is set). */
+    readonly retentionHours?: number;
     /** `existing`: the brokers' `host:port` list. */
     readonly brokers?: readonly string[];
     /** `existing`: the admin SCRAM user, used only by the program's Kafka provider (topics, ACLs, the roles' users). */
@@ -125,6 +127,17 @@ export interface KafkaConfig {
     readonly password?: pulumi.Output<string>;
     /** `msk`: the cluster to create. */
     readonly msk?: MskSettings;
+    /**
+     * The brokers' disks, for the broker-disk alert: how many brokers, each one's data volume, and how long the topics
+     * keep records (`msk`: the cluster's; `existing`: from kafkaVolumeGiB and kafkaRetentionHours, which prod requires).
+     */
+    readonly disk?: KafkaDisk;
+}
+
+export interface KafkaDisk {
+    readonly brokers: number;
+    readonly volumeGiB: number;
+    readonly retentionHours: number;
 }
 
 /** Every key this project reads, with its kind. Keys are flat (pulumi/pulumi#21219). */

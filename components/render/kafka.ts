@@ -145,6 +145,11 @@ export function kafkaTopics(partitions: number, retentionHours?: number): KafkaT
     }));
 }
 
+/** Brokers of the MSK cluster: a multiple of its subnets (zones), at least three for three replicas (4 over 2 zones). */
+export function mskBrokerCount(subnets: number): number {
+    return subnets === 2 ? 4 : 3;
+}
+
 /** Settings of the MSK cluster the program creates (mode `msk`). */
 export interface MskSettings {
     readonly subnetIds: readonly string[];

@@ -3,8 +3,10 @@
 // never skip). Clients reach it only through a SASL_SSL listener with SCRAM-SHA-512 and a throwaway CA; the broker's
 // StandardAuthorizer denies whatever no ACL allows. The SCRAM users are written into the metadata when the storage is
 // formatted; the topics and ACLs are then created by an admin user (a super user) through one long-lived admin JVM
-// (a small Java program run from source), which also answers the offset queries. The controller listener is TLS with
-// client certificates (the broker's own), since SCRAM credentials live in the metadata the controller serves.
+// (a small Java program below, compiled once into .cache/kafka/admin-<hash>), which also answers the offset queries.
+// The controller listener is TLS with client certificates (the broker's own), since SCRAM credentials live in the
+// metadata the controller serves. Clients are Kafka's own console producer and consumer (runKafkaTool and the
+// consoleProduce/consoleConsume wrappers), one JVM each, a few seconds apiece.
 import { ChildProcess, spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -86,7 +88,7 @@ export interface KafkaBroker {
     stop(): Promise<void>;
     /** SIGKILLs the broker (the admin JVM stays). */
     kill(): void;
-    /** Starts the same broker again (same ports and data) after `kill()` or `stop()`, and waits until it serves. */
+    /** Starts the same broker again (same ports and data) after `kill()` or `stop()` (a running one is stopped first), and waits until it serves. */
     restart(): Promise<void>;
     /** Committed offsets of a consumer group, keyed `<topic>-<partition>` (Kafka's TopicPartition); {} when none. */
     groupOffsets(group: string): Promise<Record<string, number>>;
@@ -100,13 +102,15 @@ export interface KafkaBroker {
     clientProperties(user: string, password: string): string;
 }
 
-/** The jars are there, or the error says how to get them. */
+let javaChecked = false;
+/** The jars are there, or the error says how to get them; so is java. */
 export function kafkaLib(): string {
     const jars = fs.existsSync(KAFKA_LIB) ? fs.readdirSync(KAFKA_LIB) : [];
     if (!jars.some(j => /^kafka_2\.13-[0-9.]+\.jar$/.test(j)) || !jars.some(j => /^kafka-tools-[0-9.]+\.jar$/.test(j))) {
         throw new Error(`the Kafka jars are missing (${KAFKA_LIB}): run \`npm run build:kafka\` from the repository root`);
     }
-    if (runTool("java", ["-version"], "openjdk-17-jre-headless").status !== 0) throw new Error("java -version failed");
+    if (!javaChecked && runTool("java", ["-version"], "openjdk-17-jre-headless").status !== 0) throw new Error("java -version failed");
+    javaChecked = true;
     return KAFKA_LIB;
 }
 
@@ -140,7 +144,7 @@ logger.config.level = WARN
 logger.authorizer.name = kafka.authorizer.logger
 logger.authorizer.level = INFO
 `;
-/** log4j2 for the tools and clients: warnings and errors to stderr, stdout left to the tool. */
+/** log4j2 for the tools and clients: warnings and errors to stderr (not the retries while the broker is down), stdout left to the tool. */
 const TOOLS_LOG4J = `status = warn
 appender.err.type = Console
 appender.err.name = STDERR
@@ -149,6 +153,8 @@ appender.err.layout.type = PatternLayout
 appender.err.layout.pattern = [%d] %p %m (%c)%n
 rootLogger.level = WARN
 rootLogger.appenderRef.err.ref = STDERR
+logger.network.name = org.apache.kafka.clients.NetworkClient
+logger.network.level = ERROR
 `;
 /** JVM flags of the short-lived tools: small heap, quick start. */
 const TOOL_JVM = ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"];
@@ -184,7 +190,8 @@ export function consoleProduce(broker: KafkaBroker, user: string, password: stri
     o: { properties?: Readonly<Record<string, string>>; timeoutMs?: number } = {}): Promise<KafkaToolResult> {
     return runKafkaTool(broker, "org.apache.kafka.tools.ConsoleProducer", [
         "--bootstrap-server", broker.bootstrap, "--topic", topic, "--command-config", broker.clientProperties(user, password),
-        "--sync", "--max-block-ms", "20000", "--request-timeout-ms", "20000",
+        // --timeout is linger.ms (1 s by default): with --sync, every record would wait for it.
+        "--sync", "--timeout", "0", "--max-block-ms", "20000", "--request-timeout-ms", "20000",
         ...Object.entries(o.properties ?? {}).flatMap(([k, v]) => ["--command-property", `${k}=${v}`]),
     ], { input: lines.map(l => `${l}\n`).join(""), timeoutMs: o.timeoutMs ?? 60000 });
 }
@@ -366,15 +373,26 @@ public class KafkaAdmin {
 }
 `;
 
-/** The admin program, compiled once per test process (javac takes a few seconds; the class then starts directly). */
+/**
+ * The admin program's class folder: compiled (javac takes seconds on a busy machine) into
+ * <KAFKA_LIB>/../admin-<hash of the source and the jars>, and reused while neither changes.
+ */
 let adminClasses: Promise<string> | undefined;
 function compileAdmin(): Promise<string> {
     adminClasses ??= (async () => {
-        const dir = tempDir("kafka-admin");
-        const src = path.join(dir, "KafkaAdmin.java");
+        const hash = crypto.createHash("sha256").update(ADMIN_JAVA).update(fs.readdirSync(KAFKA_LIB).sort().join("\n")).digest("hex").slice(0, 16);
+        const dir = path.join(path.dirname(KAFKA_LIB), `admin-${hash}`);
+        if (fs.existsSync(path.join(dir, "KafkaAdmin.class"))) return dir;
+        const work = tempDir("kafka-admin");
+        const src = path.join(work, "KafkaAdmin.java");
         fs.writeFileSync(src, ADMIN_JAVA);
-        const r = await runToolAsync("javac", ["-nowarn", "-cp", CLASSPATH, "-d", dir, src], "openjdk-17-jdk-headless");
+        const r = await runToolAsync("javac", ["-nowarn", "-cp", CLASSPATH, "-d", work, src], "openjdk-17-jdk-headless");
         if (r.status !== 0) throw new Error(`javac KafkaAdmin.java failed:\n${r.stdout}${r.stderr}`);
+        try {
+            fs.renameSync(work, dir);
+        } catch {
+            if (!fs.existsSync(path.join(dir, "KafkaAdmin.class"))) return work; // read-only cache: use this run's copy
+        }
         return dir;
     })();
     adminClasses.catch(() => { adminClasses = undefined; });
@@ -493,6 +511,9 @@ export async function startKafkaBroker(o: KafkaBrokerOptions): Promise<KafkaBrok
         "share.coordinator.state.topic.replication.factor=1",
         "share.coordinator.state.topic.min.isr=1",
         "group.initial.rebalance.delay.ms=0",
+        // A broker restarted after a SIGKILL may register once its old session expired (9 s by default).
+        "broker.session.timeout.ms=5000",
+        "broker.heartbeat.interval.ms=1000",
         `log.dirs=${prop(dataDir)}`,
         "",
     ].join("\n"));
@@ -516,7 +537,8 @@ export async function startKafkaBroker(o: KafkaBrokerOptions): Promise<KafkaBrok
     const launchBroker = async (): Promise<void> => {
         let started = false;
         let recent = "";
-        const p = spawn("java", ["-Xmx384m", "-Xms128m", "-XX:+UseG1GC", `-Dlog4j2.configurationFile=${brokerLog4j}`, "-cp", CLASSPATH, "kafka.Kafka", serverProperties],
+        // Serial GC and C1 only: on two busy cores the broker is up in about half the time it takes with G1 and C2.
+        const p = spawn("java", ["-Xmx384m", "-Xms128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", `-Dlog4j2.configurationFile=${brokerLog4j}`, "-cp", CLASSPATH, "kafka.Kafka", serverProperties],
             { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
         p.on("error", e => log.push(`spawn java: ${e}\n`));
         keepOutput(p, log, s => {
@@ -527,7 +549,7 @@ export async function startKafkaBroker(o: KafkaBrokerOptions): Promise<KafkaBrok
         admin = admin?.running ? admin : await startAdmin();
         const a = admin;
         await poll("the Kafka broker", timeoutMs, async () => {
-            if (p.exitCode !== null || p.signalCode !== null) return true;
+            if (p.exitCode !== null || p.signalCode !== null || !a.running) return true;
             if (!started) return undefined;
             await a.ready;
             const nodes = await a.request<number[]>("describeCluster", {}, 5000);
@@ -537,6 +559,10 @@ export async function startKafkaBroker(o: KafkaBrokerOptions): Promise<KafkaBrok
             throw new Error(`${e.message}\n--- broker output ---\n${kafkaTail(log)}`);
         });
         if (p.exitCode !== null || p.signalCode !== null) throw new Error(`the Kafka broker exited (${p.exitCode ?? p.signalCode})\n--- output ---\n${kafkaTail(log)}`);
+        if (!a.running) {
+            await stopProcess(p);
+            throw new Error(`the Kafka admin JVM exited\n--- output ---\n${kafkaTail(log)}`);
+        }
     };
     const startAdmin = async (): Promise<AdminJvm> => {
         const classes = await compiling;
@@ -560,8 +586,7 @@ export async function startKafkaBroker(o: KafkaBrokerOptions): Promise<KafkaBrok
             broker?.kill("SIGKILL");
         },
         async restart() {
-            const old = broker;
-            if (old && old.exitCode === null && old.signalCode === null) await new Promise(r => old.once("exit", r));
+            await stopProcess(broker); // waits for the exit of a killed one, stops a running one
             log.push("\n--- restart ---\n");
             await launchBroker();
         },
@@ -594,11 +619,12 @@ export async function startKafkaBroker(o: KafkaBrokerOptions): Promise<KafkaBrok
 }
 
 /**
- * Sends a Kafka ApiVersions request (v0) and resolves with the response's error code, or with undefined when the
- * connection ends (or 10 s pass) without a Kafka response. Over TLS when `ca` is given, else as plain TCP. The SASL
- * listener answers ApiVersions before authentication, so this tells whether the listener speaks Kafka over that transport.
+ * Sends a Kafka ApiVersions request (v0), over TLS when `ca` is given, else as plain TCP: whether the connection (and
+ * handshake) was made, and the response's error code, or undefined when the connection ended (or 10 s passed) without
+ * a Kafka response. The SASL listener answers ApiVersions before authentication, so this tells whether the listener
+ * speaks Kafka over that transport.
  */
-export function kafkaApiVersions(port: number, ca?: string): Promise<number | undefined> {
+export function kafkaApiVersions(port: number, ca?: string): Promise<{ connected: boolean; errorCode: number | undefined }> {
     const correlationId = 0x4b41464b;
     const clientId = Buffer.from("obs-e2e");
     const body = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length);
@@ -613,10 +639,12 @@ export function kafkaApiVersions(port: number, ca?: string): Promise<number | un
     return new Promise(resolve => {
         let got = Buffer.alloc(0);
         let done = false;
-        const finish = (v: number | undefined) => { if (!done) { done = true; socket.destroy(); resolve(v); } };
+        let connected = false;
+        const finish = (errorCode: number | undefined) => { if (!done) { done = true; socket.destroy(); resolve({ connected, errorCode }); } };
+        const send = () => { connected = true; socket.write(request); };
         const socket: net.Socket = ca
-            ? tls.connect({ host: "127.0.0.1", port, ca: fs.readFileSync(ca), servername: "localhost" }, () => socket.write(request))
-            : net.connect({ host: "127.0.0.1", port }, () => socket.write(request));
+            ? tls.connect({ host: "127.0.0.1", port, ca: fs.readFileSync(ca), servername: "localhost" }, send)
+            : net.connect({ host: "127.0.0.1", port }, send);
         socket.on("data", d => {
             got = Buffer.concat([got, d]);
             if (got.length >= 10) {

@@ -16,7 +16,7 @@ import { CA_USES, CLIENT_USES, SERVER_USES } from "../../components/render/pki";
 
 /** Where scripts/build-e2e-tools.sh puts the binaries (<repo>/.cache/e2e-tools/bin, or $E2E_TOOLS_DIR/bin as there). */
 export const E2E_TOOLS_BIN = path.join(process.env.E2E_TOOLS_DIR || path.resolve(__dirname, "..", "..", ".cache", "e2e-tools"), "bin");
-export type E2ETool = "jaeger" | "victoria-metrics" | "victoria-logs" | "telemetrygen";
+export type E2ETool = "jaeger" | "victoria-metrics" | "victoria-logs" | "telemetrygen" | "amtool";
 
 /** The path of a built tool; a missing one fails with the command that builds it. */
 export function e2eTool(name: E2ETool): string {

@@ -4,6 +4,7 @@
 import { certificateGroup, CertificateValidity } from "./catalogue/certificates";
 import { CATALOGUE_FILES } from "./catalogue/index";
 import { genAiGroup, GenAiSettings } from "./catalogue/genai";
+import { kafkaGroup, KafkaDiskInput } from "./catalogue/kafka";
 import { redGroup, RedSettings } from "./catalogue/red";
 import { AlertDefinition, CatalogueGroup, isAlert, RuleFile, ruleGroup, runbookUrl } from "./model";
 import { SloSpec, sloRuleGroups } from "./slo";
@@ -16,6 +17,8 @@ export interface RulesInput {
     readonly genAi: GenAiSettings;
     /** Every certificate the stack's PKI issues, with its expiry (RFC 3339). */
     readonly certificates: readonly CertificateValidity[];
+    /** The Kafka brokers' disks (with Kafka on): the broker-disk alert's capacity. */
+    readonly kafkaDisk?: KafkaDiskInput;
 }
 
 /** The catalogue groups of a stack, by file: the fixed ones plus those built from config. */
@@ -25,6 +28,7 @@ export function catalogueFiles(i: Omit<RulesInput, "slos" | "runbookBaseUrl">): 
         applications: [redGroup(i.red)],
         "gen-ai": [genAiGroup(i.genAi)],
         certificates: [certificateGroup(i.certificates)],
+        kafka: [kafkaGroup(i.kafkaDisk)],
     };
 }
 
