@@ -10,6 +10,7 @@ import { ExistingCluster, StackCluster, stackTags } from "./components/cluster";
 import { loadConfig } from "./components/config";
 import { GrafanaDashboards } from "./components/dashboards";
 import { Grafana } from "./components/grafana";
+import { GrafanaDatabase } from "./components/grafana-database";
 import { GrafanaEndpoint } from "./components/grafana-endpoint";
 import { ObservabilityHost } from "./components/host";
 import { KafkaBuffer, kafkaClientSecret } from "./components/kafka";
@@ -22,7 +23,7 @@ import { OtelAgent } from "./components/otel-agent";
 import { OtelGateway } from "./components/otel-gateway";
 import { planStack } from "./components/plan";
 import { Tempo } from "./components/tempo";
-import { serviceHost } from "./components/render/backends/common";
+import { DATA_PATH_PRIORITY, DATA_PATH_PRIORITY_CLASS, serviceHost } from "./components/render/backends/common";
 import { AGENT_NAMESPACE, AGENT_RELEASE, OTLP_GRPC_PORT } from "./components/render/collector/otel";
 import { renderDashboards } from "./components/render/dashboards/index";
 import { RESTRICTED_NAMESPACE_LABELS } from "./components/render/backends/common";
@@ -57,7 +58,16 @@ async function program() {
     const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
         metadata: { name: NAMESPACE, labels: RESTRICTED_NAMESPACE_LABELS },
     }, { provider: cluster.provider });
-    const withCluster = { providers: { aws: awsProvider, kubernetes: cluster.provider }, dependsOn: [namespace] };
+    // prod shares its cluster: the data path (collectors, distributors, ingesters, Alertmanager) is scheduled, and
+    // kept, before lower-priority pods when the cluster runs short.
+    const priority = config.environment === "prod"
+        ? [new k8s.scheduling.v1.PriorityClass(`${name}-data-path`, {
+            metadata: { name: DATA_PATH_PRIORITY_CLASS },
+            value: DATA_PATH_PRIORITY, globalDefault: false, preemptionPolicy: "PreemptLowerPriority",
+            description: "observability-stack's data path: the collectors, distributors, ingesters and Alertmanager",
+        }, { provider: cluster.provider })]
+        : [];
+    const withCluster = { providers: { aws: awsProvider, kubernetes: cluster.provider }, dependsOn: [namespace, ...priority] };
 
     // Kafka (optional): the brokers, topics, and a SCRAM user per client role with its ACLs; each role reads its own
     // credentials from its own Secret (Mimir's and the gateway's here, the agents' in their namespace).
@@ -88,11 +98,15 @@ async function program() {
         namespace: NAMESPACE,
         files: pki.validity.apply(certificates => ruleFiles({ ...config.content, certificates, kafkaDisk: config.kafka?.disk })),
     }, withCluster);
-    const mimir = new Mimir(`${name}-mimir`, storing("mimir"), { ...withCluster, dependsOn: [namespace, rules, ...kafkaMimir] });
+    const mimir = new Mimir(`${name}-mimir`, storing("mimir"), { ...withCluster, dependsOn: [namespace, ...priority, rules, ...kafkaMimir] });
     const loki = new Loki(`${name}-loki`, storing("loki"), withCluster);
     const tempo = new Tempo(`${name}-tempo`, storing("tempo"), withCluster);
+    // prod: Grafana's replicas share an RDS PostgreSQL in the cluster's VPC (TLS verified, Multi-AZ); dev keeps SQLite.
+    const grafanaDatabase = config.grafanaDatabase
+        && new GrafanaDatabase(`${name}-grafana-db`, { database: config.grafanaDatabase, kmsKeyArn: config.buckets.kmsKeyArn }, withAws);
     const grafana = new Grafana(`${name}-grafana`, {
         base, plan: backends.grafana, serverTls: pki.servers.grafana, caCertPem: ca, clientTls: pki.clients.grafana,
+        database: grafanaDatabase?.connection,
     }, withCluster);
     new GrafanaDashboards(`${name}-dashboards`, {
         url: grafanaEndpoint.url, adminPassword: grafana.adminPassword, caCertPem: ca, dashboards: renderDashboards(config.content),
@@ -101,7 +115,7 @@ async function program() {
     // The collectors: the gateway after the backends it exports to, the agents after the gateway.
     const gateway = new OtelGateway(`${name}-otel-gateway`, {
         base, plan: plan.collectors.gateway, serverTls: pki.servers["otel-gateway"], caCertPem: ca, clientTls: pki.clients["otel-gateway"],
-    }, { ...withCluster, dependsOn: [namespace, ...kafkaGateway, mimir, loki, tempo] });
+    }, { ...withCluster, dependsOn: [namespace, ...priority, ...kafkaGateway, mimir, loki, tempo] });
     const agent = new OtelAgent(`${name}-otel-agent`, {
         base, plan: plan.collectors.agent, serverTls: pki.servers["otel-agent"], caCertPem: ca, clientTls: pki.clients["otel-agent"], otlpClientCaPem: pki.otlpClientCaPem,
         ingressCidrs: config.ingressCidrs, kafkaClientSecretData: kafka?.clientSecretData.agent,

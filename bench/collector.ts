@@ -13,6 +13,7 @@ import { collectorMetric, collectorPorts, rssMiB, type RunningCollector, startCo
 import { startHarness } from "../test/helpers/collector-harness";
 import { runTelemetrygen, telemetrygenTlsArgs } from "../test/helpers/otel-backends";
 import { otelcolBinary } from "../test/helpers/otelcol";
+import { QUEUE_BATCH } from "../components/render/collector/otel";
 import { removeTempDirs, tempDir } from "../test/helpers/temp";
 
 /** telemetrygen's --rate for each of its 2 workers (it paces spans, not traces: the measured rate is reported). */
@@ -36,12 +37,12 @@ function minimalConfig(agent: RunningCollector, gateway: RunningCollector, ports
     return {
         extensions: { health_check: { endpoint: `127.0.0.1:${ports.health}` } },
         receivers: { otlp: { protocols: { grpc: { ...a.receivers.otlp.protocols.grpc, endpoint: `127.0.0.1:${ports.otlpGrpc}` } } } },
-        processors: { batch: g.processors.batch },
-        exporters: { "otlp_grpc/tempo": { endpoint: g.exporters["otlp_grpc/tempo"].endpoint, tls: g.exporters["otlp_grpc/tempo"].tls, compression: "gzip" } },
+        // Batches form in an in-memory queue, as in the full pipeline's persistent ones.
+        exporters: { "otlp_grpc/tempo": { endpoint: g.exporters["otlp_grpc/tempo"].endpoint, tls: g.exporters["otlp_grpc/tempo"].tls, compression: "gzip", sending_queue: { enabled: true, batch: { ...QUEUE_BATCH } } } },
         service: {
             extensions: ["health_check"],
             telemetry: { metrics: { level: "detailed", readers: [{ pull: { exporter: { prometheus: { host: "127.0.0.1", port: ports.telemetry } } } }] } },
-            pipelines: { traces: { receivers: ["otlp"], processors: ["batch"], exporters: ["otlp_grpc/tempo"] } },
+            pipelines: { traces: { receivers: ["otlp"], processors: [], exporters: ["otlp_grpc/tempo"] } },
         },
     };
 }
@@ -56,11 +57,11 @@ function load(port: number, tls: { ca: string; clientCert: string; clientKey: st
 }
 
 /** The top functions of a CPU profile from a collector's pprof endpoint (go tool pprof). */
-async function profileTop(name: string, pprofPort: number, seconds: number, dir: string): Promise<string> {
+async function profileTop(name: "agent" | "gateway", pprofPort: number, seconds: number, dir: string): Promise<string> {
     const res = await fetch(`http://127.0.0.1:${pprofPort}/debug/pprof/profile?seconds=${seconds}`);
     const file = path.join(dir, `${name}.pprof`);
     fs.writeFileSync(file, Buffer.from(await res.arrayBuffer()));
-    const top = execFileSync("go", ["tool", "pprof", "-top", "-nodecount=12", otelcolBinary(), file], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const top = execFileSync("go", ["tool", "pprof", "-top", "-nodecount=12", otelcolBinary(name), file], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
     return top.split("\n").filter(l => /^\s+[0-9.]+(ms|s)\s/.test(l) || /^Showing|flat%/.test(l)).slice(0, 14).join("\n");
 }
 

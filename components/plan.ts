@@ -44,6 +44,7 @@ export function backendBase(config: StackConfig): BackendBase {
         kafka: config.kafka?.settings,
         ingressController: config.ingressController,
         otlpClients: config.otlpClients,
+        zones: config.zones,
     };
 }
 

@@ -87,6 +87,20 @@ function resourceOutputs(type: string, name: string, inputs: Record<string, unkn
                 state: { ...state, arn: arn("kafka", `cluster/${cluster}/${h}`), bootstrapBrokersSaslScram: brokers(9096), bootstrapBrokersSaslIam: brokers(9098) },
             };
         }
+        case "aws:rds/subnetGroup:SubnetGroup":
+        case "aws:rds/parameterGroup:ParameterGroup": {
+            // Auto-named (lower case, as RDS requires); the name is the id.
+            const groupName = String(inputs.name ?? `${name}-${h.slice(0, 7)}`);
+            const kind = type === "aws:rds/subnetGroup:SubnetGroup" ? "subgrp" : "pg";
+            return { id: groupName, state: { ...state, name: groupName, arn: arn("rds", `${kind}:${groupName}`) } };
+        }
+        case "aws:rds/instance:Instance": {
+            // The instance's DNS name, as RDS forms it: <identifier>.<account and region hash>.<region>.rds.amazonaws.com.
+            const identifier = String(inputs.identifier ?? `${name}-${h.slice(0, 7)}`);
+            const address = `${identifier}.c${h.slice(0, 11)}.${r}.rds.amazonaws.com`;
+            const port = Number(inputs.port ?? 5432);
+            return { id: identifier, state: { ...state, identifier, arn: arn("rds", `db:${identifier}`), address, port, endpoint: `${address}:${port}` } };
+        }
         case "tls:index/privateKey:PrivateKey":
             return {
                 id: `key-${h}`,

@@ -10,6 +10,7 @@ import { collectorMetric, rssMiB } from "./helpers/collector-e2e";
 import { type JaegerBackend, jaegerTrace, runTelemetrygen, startJaeger, telemetrygenTlsArgs } from "./helpers/otel-backends";
 import { otlpPost, type TestSpan, trace, traceRequest } from "./helpers/otlp-client";
 import { poll, stop } from "./helpers/processes";
+import { otelcolBinary } from "./helpers/otelcol";
 import { tempDir } from "./helpers/temp";
 
 const OUTAGE_SECONDS = 60;
@@ -81,7 +82,7 @@ describe("collector faults: a backend down, a gateway killed (figures for 'Nothi
         await sendTraces(traces, 500, async i => {
             if (i === 8) victim.process.kill("SIGKILL");
             if (i === 12) {
-                restarted = await startCollector(`${victim.name}-restarted`, config, victim.ports, tempDir("restarted"));
+                restarted = await startCollector(`${victim.name}-restarted`, config, victim.ports, tempDir("restarted"), {}, otelcolBinary("gateway"));
                 later.push({ stop: () => stop(restarted!.process) });
             }
         });

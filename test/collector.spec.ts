@@ -14,6 +14,7 @@ import {
 import { AGENT_NAMESPACE, COLLECTOR_TLS_DIR, OtelConfig } from "../components/render/collector/otel";
 import { validateCollectors } from "../components/render/collector/validate";
 import { SERVER_IDENTITIES, serverDnsNames } from "../components/render/pki";
+import { grafanaDatabaseValues } from "./helpers/grafana-database";
 import { renderedStack } from "./helpers/rendered";
 import { runTool, tempFile } from "./helpers/tools";
 
@@ -21,7 +22,7 @@ const OIDC = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazona
 type Pair = { agent: OtelConfig; gateway: OtelConfig };
 
 function base(stack: string, values: Record<string, string> = {}): BackendBase {
-    const extra: Record<string, string> = stack === "dev" ? { adminCidrs: JSON.stringify(["198.51.100.10/32"]) } : { oidcProviderArn: OIDC, domain: "obs.example.com" };
+    const extra: Record<string, string> = stack === "dev" ? { adminCidrs: JSON.stringify(["198.51.100.10/32"]) } : { oidcProviderArn: OIDC, domain: "obs.example.com", ...grafanaDatabaseValues() };
     const secrets = stack === "prod" ? { kubeconfig: "apiVersion: v1", pagerdutyRoutingKey: "routing-key", deadMansSwitchUrl: "https://hc-ping.example.com/beat" } : {};
     return backendBase(parseStackConfig(stack, { values: { ...extra, ...values }, secrets, awsRegion: "eu-west-1" }));
 }

@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigProblem, parseStackConfig, RawConfig, StackConfig } from "../components/config";
 import { planStack } from "../components/plan";
+import { grafanaDatabaseValues } from "./helpers/grafana-database";
 
 const KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const VALID_DEV = { adminCidrs: JSON.stringify(["198.51.100.10/32"]) };
@@ -41,7 +42,7 @@ interface BadCase {
 const secretKubeconfig = { secrets: { kubeconfig: "apiVersion: v1", pagerdutyRoutingKey: "routing-key", deadMansSwitchUrl: "https://hc-ping.example.com/beat" } };
 const OIDC = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 /** The least an existing-cluster stack needs besides its secrets. */
-const PROD = { oidcProviderArn: OIDC, domain: "obs.example.com" };
+const PROD = { oidcProviderArn: OIDC, domain: "obs.example.com", ...grafanaDatabaseValues() };
 /** An MSK setup for an existing cluster. */
 const MSK = { kafka: "msk", kafkaSubnetIds: JSON.stringify(["subnet-0a1b2c3d", "subnet-4e5f6a7b"]), kafkaClientSecurityGroupIds: JSON.stringify(["sg-0a1b2c3d"]) };
 const ALL_WEEK = [{ weekdays: ["sunday:saturday"], startTime: "00:00", endTime: "24:00" }];
@@ -49,7 +50,7 @@ const ALL_WEEK = [{ weekdays: ["sunday:saturday"], startTime: "00:00", endTime: 
 const HALF_WEEK = [{ weekdays: ["monday:sunday"], startTime: "00:00", endTime: "08:00", location: "Europe/Paris" }, { weekdays: ["sunday:saturday"], startTime: "20:00", endTime: "24:00", location: "Europe/Paris" }];
 const SLACK = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX";
 const BAD: BadCase[] = [
-    { what: "existing cluster without a Grafana URL", stack: "prod", values: { oidcProviderArn: OIDC }, input: secretKubeconfig, key: "grafanaUrl", message: /required for clusterKind existing without a domain/, allowed: /https:\/\/grafana\.example\.com .*or set domain/ },
+    { what: "existing cluster without a Grafana URL", stack: "prod", values: { oidcProviderArn: OIDC, ...grafanaDatabaseValues() }, input: secretKubeconfig, key: "grafanaUrl", message: /required for clusterKind existing without a domain/, allowed: /https:\/\/grafana\.example\.com .*or set domain/ },
     { what: "Grafana URL with a path", values: { ...VALID_DEV, grafanaUrl: "https://ops.example.com/grafana" }, key: "grafanaUrl", value: "https://ops.example.com/grafana", message: /not an https origin/, allowed: /without path or credentials/ },
     { what: "unknown environment", values: { ...VALID_DEV, environment: "staging" }, key: "environment", value: "staging", message: /not a supported value/, allowed: /dev \| prod/ },
     { what: "stack name is no environment and none set", stack: "qa", values: VALID_DEV, key: "environment", message: /stack name 'qa'/, allowed: /dev \| prod/ },
@@ -99,8 +100,8 @@ const BAD: BadCase[] = [
     { what: "typo in a key", values: { ...VALID_DEV, retentonLogs: "7d" }, key: "retentonLogs", value: "7d", message: /did you mean 'retentionLogs'/, allowed: /keys in Pulumi\.yaml/ },
     { what: "existing cluster without kubeconfig", stack: "prod", values: { ...PROD }, input: { secrets: { pagerdutyRoutingKey: "routing-key", deadMansSwitchUrl: "https://hc-ping.example.com/beat" } }, key: "kubeconfig", message: /required for clusterKind existing/, allowed: /pulumi config set --secret kubeconfig/ },
     { what: "kubeconfig given to a k3s host", values: VALID_DEV, input: secretKubeconfig, key: "kubeconfig", value: "[secret]", message: /only read for clusterKind existing/, allowed: /unset for clusterKind ec2-k3s/ },
-    { what: "existing cluster without OIDC provider", stack: "prod", values: { domain: "obs.example.com" }, input: secretKubeconfig, key: "oidcProviderArn", message: /own IRSA role/, allowed: /oidc-provider\// },
-    { what: "OIDC provider that is a role ARN", stack: "prod", values: { domain: "obs.example.com", oidcProviderArn: "arn:aws:iam::123456789012:role/loki" }, input: secretKubeconfig, key: "oidcProviderArn", value: "arn:aws:iam::123456789012:role/loki", message: /not an IAM OIDC provider ARN/, allowed: /oidc-provider\/oidc\.eks/ },
+    { what: "existing cluster without OIDC provider", stack: "prod", values: { domain: "obs.example.com", ...grafanaDatabaseValues() }, input: secretKubeconfig, key: "oidcProviderArn", message: /own IRSA role/, allowed: /oidc-provider\// },
+    { what: "OIDC provider that is a role ARN", stack: "prod", values: { domain: "obs.example.com", oidcProviderArn: "arn:aws:iam::123456789012:role/loki", ...grafanaDatabaseValues() }, input: secretKubeconfig, key: "oidcProviderArn", value: "arn:aws:iam::123456789012:role/loki", message: /not an IAM OIDC provider ARN/, allowed: /oidc-provider\/oidc\.eks/ },
     { what: "OIDC provider for a k3s host", values: { ...VALID_DEV, oidcProviderArn: OIDC }, key: "oidcProviderArn", value: OIDC, message: /registers its own issuer/, allowed: /unset for clusterKind ec2-k3s/ },
     { what: "prod without a pager", stack: "prod", values: { ...PROD }, input: { secrets: { kubeconfig: "apiVersion: v1", deadMansSwitchUrl: "https://hc-ping.example.com/beat" } }, key: "pagerdutyRoutingKey", message: /prod pages nobody/, allowed: /config set --secret pagerdutyRoutingKey .* \(or opsgenieApiKey\)/ },
     { what: "prod without a dead-man's switch", stack: "prod", values: { ...PROD }, input: { secrets: { kubeconfig: "apiVersion: v1", pagerdutyRoutingKey: "routing-key" } }, key: "deadMansSwitchUrl", message: /prod alerting could go quiet unnoticed/, allowed: /config set --secret deadMansSwitchUrl/ },

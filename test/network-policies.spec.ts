@@ -79,6 +79,8 @@ function mustAllow(w: World, r: Rendered): Row[] {
         ...(w.stack === "prod" && !r.variant ? ["172.20.1.10", "192.168.1.10"].map(node => ({ what: "agent → a kubelet in another private range", pairs: cross(agent, [ip(node)]), port: 10250 })) : []),
         ...["mimir", "loki", "tempo"].map(x => ({ what: `${x} → S3/STS (HTTPS outside the cluster)`, pairs: cross(w.release(x), [ip(SIM.s3)]), port: 443 })),
         { what: "alertmanager → the receivers (HTTPS outside)", pairs: cross(w.release("alertmanager"), [ip(SIM.internet)]), port: 443 },
+        // prod: Grafana's RDS PostgreSQL, an address in the cluster's VPC known only once the instance exists.
+        ...(w.stack === "prod" ? [{ what: "grafana → its PostgreSQL", pairs: cross(w.release("grafana"), [ip("10.0.96.40")]), port: 5432 }] : []),
         // dev's stack file sets ingressCidrs: k3s's ServiceLB forwards the public OTLP endpoint.
         ...(w.stack === "dev" ? [...otlp("ServiceLB (public OTLP) → agent", w.at(SIM.serviceLb)), ...otlp("a client in ingressCidrs → agent", [ip(s.publicClient)])] : []),
         ...(r.variant && w.stack === "dev" ? otlp("app in a listed namespace → agent", w.at(["shop", "checkout"])) : []),
@@ -136,7 +138,8 @@ function namedDenyRows(w: World, r: Rendered): Row[] {
 /**
  * Every other combination: other pods and addresses (applications, kube-system's, the internet, a node, a public
  * client) to our pods, our pods to each other and to those, on every port a policy names plus 22, 80 and an unused one; less what must be allowed and the documented
- * address-based allowances (HTTPS outside for S3/STS and the receivers, Kafka's port anywhere, the agents' node ports).
+ * address-based allowances (HTTPS outside for S3/STS and the receivers, Kafka's port and prod Grafana's PostgreSQL
+ * port anywhere, the agents' node ports).
  */
 function completeDenyRows(w: World, r: Rendered, allowed: readonly Row[]): Row[] {
     const key = (f: Endpoint, t: Endpoint, port: number, protocol = "TCP") => `${name(f)}|${name(t)}|${port}|${protocol}`;
@@ -145,6 +148,7 @@ function completeDenyRows(w: World, r: Rendered, allowed: readonly Row[]): Row[]
     const kafka = w.stack === "prod" ? ["mimir", "otel-gateway", "otel-agent"] : [];
     const addr = (e: Endpoint) => ("pod" in e ? e.pod.ip : e.ip);
     const broad = (f: Endpoint, t: Endpoint, port: number) => (kafka.includes(instance(f) ?? "") && port === 9096)
+        || (w.stack === "prod" && instance(f) === "grafana" && port === 5432)
         || (instance(f) === "otel-agent" && [10250, 443, 6443].includes(port) && nodeCidrs.some(c => inCidr(addr(t), c)))
         || (["mimir", "loki", "tempo", "alertmanager"].includes(instance(f) ?? "") && port === 443 && "ip" in t)
         // Configured: every namespace may send OTLP (the prod variant's otlpClientNamespaces ["*"]).

@@ -70,8 +70,8 @@ describe("offline render of both stacks", () => {
 
     it("prod: no host, an existing-cluster provider with a secret kubeconfig, replicated buckets", () => {
         const r = rendered.prod.resources;
-        // No host; the only EC2 resource is the MSK brokers' security group, in the VPC of the first Kafka subnet.
-        assert.deepEqual(r.filter(x => x.type.startsWith("aws:ec2/")).map(x => x.type), ["aws:ec2/securityGroup:SecurityGroup"]);
+        // No host; the only EC2 resources are the security groups of the MSK brokers and of Grafana's database.
+        assert.deepEqual(r.filter(x => x.type.startsWith("aws:ec2/")).map(x => x.name).sort(), ["obs-prod-grafana-db-sg", "obs-prod-kafka-brokers"]);
         assert.equal(r.filter(x => x.type === "aws:ssm/parameter:Parameter").length, 0);
         const k8s = r.filter(x => x.type === "pulumi:providers:kubernetes");
         assert.equal(k8s.length, 1);

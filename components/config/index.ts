@@ -6,9 +6,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseAlerting, parseContent } from "./alerting";
 import { parseOtlpClients } from "./clients";
+import { parseZones } from "./zones";
 import { parseCluster } from "./cluster";
 import { parseCollector } from "./collector";
 import { parseGrafana } from "./grafana";
+import { parseGrafanaDatabase } from "./grafana-database";
 import { parseKafka } from "./kafka";
 import { checkNamespaces } from "./namespaces";
 import { parseNetwork } from "./network";
@@ -51,6 +53,8 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
     }
     const networkAccess = parseNetworkAccess(r, { clusterKind, vpcCidr: network.vpcCidr, ingressController: grafana.ingressController });
     const otlpClients = parseOtlpClients(r);
+    const grafanaDatabase = parseGrafanaDatabase(r, { environment, clusterKind, region: cluster.region });
+    const zones = parseZones(r, { environment, clusterKind, region: cluster.region });
     checkRisks(r, {
         environment, ingressCidrs: network.ingressCidrs, buckets, gateway: collector.gateway, kafkaRetentionHours: kafka?.retentionHours,
         maintenance: alerting.maintenance,
@@ -80,6 +84,8 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
         kafka,
         networkAccess,
         otlpClients,
+        ...(grafanaDatabase ? { grafanaDatabase } : {}),
+        ...(zones ? { zones } : {}),
     };
 }
 

@@ -102,6 +102,25 @@ export interface StackConfig {
     readonly networkAccess: NetworkAccessConfig;
     /** Applications that send OTLP to the agents, one client certificate each (components/config/clients.ts); none by default. */
     readonly otlpClients: readonly string[];
+    /**
+     * prod: the cluster's three availability zones (node label `topology.kubernetes.io/zone`), over which every
+     * replicated workload spreads and the Mimir, Loki and Tempo ingesters and Mimir's store-gateways replicate.
+     */
+    readonly zones?: readonly string[];
+    /** prod: Grafana's RDS PostgreSQL instance (components/config/grafana-database.ts); absent in dev (SQLite on its volume). */
+    readonly grafanaDatabase?: {
+        /** 2–6 private subnets of the cluster's VPC, in at least two availability zones (Multi-AZ). */
+        readonly subnetIds: readonly string[];
+        /** The security groups of the cluster's nodes: the only sources allowed to reach 5432. */
+        readonly clientSecurityGroupIds: readonly string[];
+        readonly instanceClass: string;
+        /** GiB of gp3 storage. */
+        readonly storageGiB: number;
+        /** Days of automated backups (point-in-time recovery). */
+        readonly backupDays: number;
+        /** The region's RDS CA bundle (PEM certificates, public), which Grafana verifies the server against (`verify-full`). */
+        readonly caBundlePem: string;
+    };
 }
 
 /** The network access the stack's NetworkPolicies grant beyond its own connections (components/config/network-access.ts). */
@@ -215,6 +234,13 @@ export const CONFIG_KEYS = {
     kafkaInstanceType: "string",
     kafkaVolumeGiB: "integer",
     kafkaRetentionHours: "integer",
+    grafanaDatabaseSubnetIds: "array",
+    grafanaDatabaseClientSecurityGroupIds: "array",
+    grafanaDatabaseInstanceClass: "string",
+    grafanaDatabaseStorageGiB: "integer",
+    grafanaDatabaseBackupDays: "integer",
+    grafanaDatabaseCaBundle: "string",
+    availabilityZones: "array",
     acknowledgeRisks: "array",
 } as const;
 export type ConfigKey = keyof typeof CONFIG_KEYS;

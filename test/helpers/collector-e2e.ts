@@ -149,14 +149,17 @@ export interface RunningCollector {
     readonly configFile: string;
 }
 
-/** Starts the test collector on a config (with the pod's plain environment, GOMEMLIMIT) and waits until its health check answers. */
-export async function startCollector(name: string, config: Values, ports: CollectorPorts, dir: string, podEnv: Readonly<Record<string, string>> = {}): Promise<RunningCollector> {
+/**
+ * Starts the test collector (or `binary`) on a config (with the pod's plain environment, GOMEMLIMIT) and waits until
+ * its health check answers.
+ */
+export async function startCollector(name: string, config: Values, ports: CollectorPorts, dir: string, podEnv: Readonly<Record<string, string>> = {}, binary = otelcolBinary()): Promise<RunningCollector> {
     const configFile = path.join(dir, `${name}.yaml`);
     const text = YAML.stringify(config);
     fs.writeFileSync(configFile, text);
     const log: string[] = [];
     const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...placeholderEnv(text), ...podEnv };
-    const p = spawn(otelcolBinary(), [`--config=file:${configFile}`], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(binary, [`--config=file:${configFile}`], { env, stdio: ["ignore", "pipe", "pipe"] });
     const keep = (d: Buffer) => { log.push(String(d)); if (log.length > 4000) log.splice(0, 1000); };
     p.stdout!.on("data", keep);
     p.stderr!.on("data", keep);

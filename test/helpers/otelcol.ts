@@ -1,5 +1,6 @@
-// The test collector built from otelcol/builder.yaml (`npm run build:otelcol`): where it is, the test values of the
-// environment placeholders the rendered configs use, and its `validate` command.
+// The test collectors built from otelcol/*.yaml (`npm run build:otelcol`): the agents' (and Alertmanager's metrics
+// forwarder's) and the gateway's, where they are, the test values of the environment placeholders the rendered
+// configs use, and their `validate` command.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -8,18 +9,28 @@ import * as YAML from "yaml";
 import { CA_USES, SERVER_USES } from "../../components/render/pki";
 import { opensslPki } from "./pki";
 
-export const OTELCOL = path.resolve(__dirname, "../../.cache/otelcol/src/otelcol-obs");
-const MANIFEST = path.resolve(__dirname, "../../otelcol/builder.yaml");
+/** The two distributions: which roles' configs each runs, its manifest. */
+export type Distribution = "agent" | "gateway";
+const ROOT = path.resolve(__dirname, "../..");
+export const MANIFESTS: Readonly<Record<Distribution, string>> = {
+    agent: path.join(ROOT, "otelcol/builder.yaml"),
+    gateway: path.join(ROOT, "otelcol/gateway.builder.yaml"),
+};
 
-/** The binary, or a failure that says how to build it (tests never skip). */
-export function otelcolBinary(): string {
-    if (!fs.existsSync(OTELCOL)) throw new Error(`${OTELCOL} is missing: run npm run build:otelcol (.ci/run builds it)`);
-    return OTELCOL;
+/** The distribution that runs a role's config (Alertmanager's forwarder runs the agents' image). */
+export const distributionOf = (role: "agent" | "gateway" | "forwarder"): Distribution => (role === "gateway" ? "gateway" : "agent");
+
+/** A distribution's binary, or a failure that says how to build it (tests never skip). */
+export function otelcolBinary(d: Distribution = "agent"): string {
+    const m = YAML.parse(fs.readFileSync(MANIFESTS[d], "utf8")) as { dist: { name: string; output_path: string } };
+    const file = path.join(ROOT, m.dist.output_path, m.dist.name);
+    if (!fs.existsSync(file)) throw new Error(`${file} is missing: run npm run build:otelcol (.ci/run builds it)`);
+    return file;
 }
 
 /** The builder manifest: the release and each component's Go module. */
-export function builderManifest(): { version: string; modules: { kind: string; module: string; version: string }[] } {
-    const m = YAML.parse(fs.readFileSync(MANIFEST, "utf8")) as Record<string, unknown> & { dist: { version: string } };
+export function builderManifest(d: Distribution): { version: string; modules: { kind: string; module: string; version: string }[] } {
+    const m = YAML.parse(fs.readFileSync(MANIFESTS[d], "utf8")) as Record<string, unknown> & { dist: { version: string } };
     const modules = ["receivers", "processors", "exporters", "extensions", "connectors"].flatMap(kind =>
         ((m[kind] as { gomod: string }[] | undefined) ?? []).map(c => {
             const [module, version] = c.gomod.split(" ");
@@ -75,29 +86,6 @@ function hostPaths(text: string, dir: string): string {
 }
 
 /**
- * Components the test collector lacks because the module proxy does not serve them at the release (otelcol/
- * builder.yaml says why), each with the stand-in the tests put in its place: an OTLP receiver for the Kafka receiver
- * (the same signals arrive, from a network peer). Only the tests use a stand-in; the stacks deploy the contrib image.
- */
-export const NOT_BUILT: Readonly<Record<string, { kind: "receivers"; standIn: Record<string, unknown> }>> = {
-    kafka: { kind: "receivers", standIn: { protocols: { grpc: { endpoint: "127.0.0.1:0" } } } },
-};
-
-/** A config with each component the build lacks replaced by its stand-in (`otlp/<type>-stand-in`), pipelines too. */
-export function withStandIns<T extends Record<string, any>>(config: T): T {
-    const c = structuredClone(config) as Record<string, any>;
-    for (const [type, { kind, standIn }] of Object.entries(NOT_BUILT)) {
-        for (const id of Object.keys(c[kind] ?? {}).filter(i => i.split("/")[0] === type)) {
-            const replacement = `otlp/${id.replace("/", "-")}-stand-in`;
-            c[kind][replacement] = structuredClone(standIn);
-            delete c[kind][id];
-            for (const p of Object.values<Record<string, string[]>>(c.service?.pipelines ?? {})) p[kind] = (p[kind] ?? []).map(x => (x === id ? replacement : x));
-        }
-    }
-    return c as T;
-}
-
-/**
  * kubelet_stats with `auth_type: serviceAccount` reads the pod's token from a fixed path when the pipeline is built,
  * which a test machine does not have: validation sets `auth_type: none` (every other setting stays as rendered).
  */
@@ -109,21 +97,21 @@ function withoutPodToken<T extends Record<string, any>>(config: T): T {
     return c as T;
 }
 
-/** `otelcol-obs validate` of a config file (stand-ins in place), with its placeholders' test values; status and output. */
-export function otelcolValidate(file: string): { status: number | null; output: string } {
+/** `validate` of a config file by a distribution, with its placeholders' test values; status and output. */
+export function otelcolValidate(file: string, d: Distribution): { status: number | null; output: string } {
     const text = fs.readFileSync(file, "utf8");
     const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...placeholderEnv(text) };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "obs-otelcol-validate-"));
     const copy = path.join(dir, path.basename(file));
-    fs.writeFileSync(copy, YAML.stringify(withoutPodToken(withStandIns(YAML.parse(hostPaths(text, dir)) as Record<string, unknown>))));
-    const r = spawnSync(otelcolBinary(), ["validate", `--config=file:${copy}`], { encoding: "utf8", env, timeout: 60000 });
+    fs.writeFileSync(copy, YAML.stringify(withoutPodToken(YAML.parse(hostPaths(text, dir)) as Record<string, unknown>)));
+    const r = spawnSync(otelcolBinary(d), ["validate", `--config=file:${copy}`], { encoding: "utf8", env, timeout: 60000 });
     fs.rmSync(dir, { recursive: true, force: true });
     return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
-/** The component types built into the binary (`otelcol-obs components`), by kind, with their Go modules. */
-export function otelcolComponents(): Record<string, { name: string; module: string }[]> {
-    const r = spawnSync(otelcolBinary(), ["components"], { encoding: "utf8" });
+/** The component types built into a distribution (`<binary> components`), by kind, with their Go modules. */
+export function otelcolComponents(d: Distribution): Record<string, { name: string; module: string }[]> {
+    const r = spawnSync(otelcolBinary(d), ["components"], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`otelcol-obs components failed: ${r.stderr}`);
     return YAML.parse(r.stdout) as Record<string, { name: string; module: string }[]>;
 }

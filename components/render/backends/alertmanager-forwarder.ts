@@ -85,7 +85,7 @@ export function forwarderContainer(ctx: ForwarderContext, volumes: { config: str
     const field = (fieldPath: string) => ({ valueFrom: { fieldRef: { apiVersion: "v1", fieldPath } } });
     return {
         name: FORWARDER_CONTAINER,
-        image: `${COLLECTOR_IMAGE.repository}:${COLLECTOR_IMAGE.tag}`,
+        image: `${COLLECTOR_IMAGE.repository}:${COLLECTOR_IMAGE.tags.agent}`,
         imagePullPolicy: "IfNotPresent",
         args: [`--config=file:${ctx.configDir}/${FORWARDER_CONFIG_KEY}`],
         env: [

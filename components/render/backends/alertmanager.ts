@@ -8,8 +8,10 @@ import { FORWARDER_CONFIG_KEY, FORWARDER_CONTAINER, FORWARDER_RESOURCES, forward
 import { CLUSTER_DOWN } from "../rules/catalogue/kubernetes";
 import { WATCHDOG } from "../rules/catalogue/meta";
 import {
-    CHARTS, RenderedRelease, resources, restrictedContainerSecurity, restrictedPodSecurity, serviceHost, spreadOverNodes, TLS_DIR, TLS_FILES, tlsSecretName, Values,
+    CHARTS, DATA_PATH_PRIORITY_CLASS, RenderedRelease, resources, restrictedContainerSecurity, restrictedPodSecurity, serviceHost, spreadOverNodes, spreadOverZones, TLS_DIR, TLS_FILES, tlsSecretName, Values,
 } from "./common";
+
+const ALERTMANAGER_SELECTOR = { "app.kubernetes.io/name": "alertmanager", "app.kubernetes.io/instance": "alertmanager" };
 
 /** Each replica's volume: silences and the notification log. */
 const ALERTMANAGER_VOLUME_GIB = 1;
@@ -190,7 +192,7 @@ export function clusterTlsConfig(namespace: string): string {
     });
 }
 
-export function alertmanagerValues(ctx: { environment: Environment; namespace: string; stack: string; alerting: AlertingSettings }): RenderedRelease {
+export function alertmanagerValues(ctx: { environment: Environment; namespace: string; stack: string; alerting: AlertingSettings; zones?: readonly string[] }): RenderedRelease {
     const dev = ctx.environment === "dev";
     const replicas = dev ? 1 : 3;
     const res = resources(20, 64, 200, 256);
@@ -219,9 +221,12 @@ export function alertmanagerValues(ctx: { environment: Environment; namespace: s
             { name: "observability-tls", secretName: tlsSecretName("alertmanager"), mountPath: TLS_DIR, readOnly: true },
             ...(ctx.alerting.integrations.length === 0 ? [] : [{ name: "receivers", secretName: RECEIVER_SECRET, mountPath: RECEIVER_SECRET_DIR, readOnly: true }]),
         ],
+        // prod: a replica per zone (the peers gossip the silences and the notification log, so any one can notify).
         ...(dev ? {} : {
             podDisruptionBudget: { maxUnavailable: 1 },
-            affinity: spreadOverNodes({ "app.kubernetes.io/name": "alertmanager", "app.kubernetes.io/instance": ALERTMANAGER_RELEASE }),
+            affinity: spreadOverNodes(ALERTMANAGER_SELECTOR),
+            priorityClassName: DATA_PATH_PRIORITY_CLASS,
+            ...(ctx.zones ? { topologySpreadConstraints: spreadOverZones(ALERTMANAGER_SELECTOR) } : {}),
         }),
     };
     return {

@@ -97,6 +97,30 @@ export interface BackendContext {
     readonly retention: Readonly<Record<Signal, Retention>>;
     readonly storage: StorageContext;
     readonly identity: AwsIdentity;
+    /** prod: the cluster's three availability zones (`availabilityZones`). */
+    readonly zones?: readonly string[];
+}
+
+/** The node label that names a node's availability zone. */
+export const ZONE_LABEL = "topology.kubernetes.io/zone";
+/** The PriorityClass of the data path (collectors, distributors, ingesters, Alertmanager): scheduled, and kept, first. */
+export const DATA_PATH_PRIORITY_CLASS = "observability-data-path";
+export const DATA_PATH_PRIORITY = 1_000_000;
+
+/**
+ * The charts' zone list (Mimir's and Tempo's `zoneAwareReplication.zones`): `zone-a`, `zone-b`, … each pinned to its
+ * availability zone by node label.
+ */
+export function chartZones(zones: readonly string[]): Array<{ name: string; nodeSelector: Record<string, string> }> {
+    return zones.map((zone, i) => ({ name: `zone-${String.fromCharCode(97 + i)}`, nodeSelector: { [ZONE_LABEL]: zone } }));
+}
+
+/**
+ * A replicated workload's pods spread evenly over the zones: never two more in one zone than in another, so losing
+ * a zone loses at most a third of them (`DoNotSchedule`: a pod waits rather than break the spread).
+ */
+export function spreadOverZones(matchLabels: Record<string, string>): Values[] {
+    return [{ maxSkew: 1, topologyKey: ZONE_LABEL, whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels } }];
 }
 
 /** ServiceAccount values with the backend's role (the annotation EKS's webhook reads; on k3s, see web-identity.ts). */

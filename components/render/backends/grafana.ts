@@ -1,7 +1,8 @@
-// Values of the `grafana` chart (grafana-community 12.11.1): admin credentials from an existing Secret, SQLite on
-// a volume, and provisioned datasources for Mimir, Loki, Tempo and Alertmanager with the usual correlations.
+// Values of the `grafana` chart (grafana-community 12.11.1, Grafana 13.2.0): admin credentials from an existing
+// Secret, SQLite on a volume (dev) or two replicas on the stack's RDS PostgreSQL (prod), and provisioned datasources
+// for Mimir, Loki, Tempo and Alertmanager with the usual correlations.
 // TLS material is read from mounted files (`$__file{}`), so no key or password is ever inline in the values.
-import { BackendContext, CHARTS, RenderedRelease, resources, restrictedContainerSecurity, restrictedPodSecurity, serviceHost, tlsSecretName, Values } from "./common";
+import { BackendContext, CHARTS, RenderedRelease, resources, restrictedContainerSecurity, restrictedPodSecurity, serviceHost, spreadOverNodes, tlsSecretName, Values } from "./common";
 import { lokiEndpoints } from "./loki";
 import { mimirEndpoints } from "./mimir";
 import { tempoEndpoints } from "./tempo";
@@ -26,6 +27,63 @@ export type IngressController = (typeof INGRESS_CONTROLLERS)[number];
 export const GRAFANA_UPSTREAM_CA_SECRET = "grafana-upstream-ca";
 /** Traefik's ServersTransport that verifies Grafana against the stack CA (made by the GrafanaEndpoint component). */
 export const GRAFANA_SERVERS_TRANSPORT = "grafana";
+
+/**
+ * prod: Secret with what Grafana reads from files to reach its database (made by the Grafana component from the
+ * RDS instance's Outputs): `host` (`<address>:5432`), `password`, `ca.pem` (the region's RDS CA bundle) and
+ * `secret-key` (`[security] secret_key`, which encrypts the datasources' secrets in the database: the same on every
+ * replica, so it lives here too).
+ */
+export const GRAFANA_DATABASE_SECRET = "grafana-database";
+export const GRAFANA_DATABASE_DIR = "/etc/grafana/database";
+/** The keys of `grafana-database`, each a file under GRAFANA_DATABASE_DIR. */
+export const GRAFANA_DATABASE_KEYS = { host: "host", password: "password", ca: "ca.pem", secretKey: "secret-key" } as const;
+/**
+ * prod: the database Grafana uses on the stack's RDS instance (its master user: the instance serves Grafana only), and
+ * each replica's connection pool, bounded (2 replicas × 20 stay below even a 1 GiB instance's max_connections, about 80).
+ */
+export const GRAFANA_DATABASE = { name: "grafana", user: "grafana", port: 5432, maxOpenConnections: 20, maxIdleConnections: 5 } as const;
+/** Grafana's replicas: one on SQLite (dev), two sharing the database (prod). */
+export const GRAFANA_REPLICAS = { dev: 1, prod: 2 } as const;
+/** The pod labels of the grafana chart (release `grafana`): what the anti-affinity selects. */
+const GRAFANA_SELECTOR = { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": GRAFANA_RELEASE };
+
+/** The database port a rendered Grafana's values dial (PostgreSQL), or undefined on SQLite. */
+export function grafanaDatabasePort(values: Values): number | undefined {
+    const ini = values["grafana.ini"] as { database?: { type?: unknown } } | undefined;
+    return ini?.database?.type === "postgres" ? GRAFANA_DATABASE.port : undefined;
+}
+
+/**
+ * prod's `grafana.ini` sections for the shared database: PostgreSQL over TLS verified against the RDS CA bundle by
+ * the instance's name (`verify-full`), every secret read from the mounted `grafana-database` Secret, a bounded pool;
+ * sessions and the remote cache in the database (the default, so any replica serves any request: no sticky sessions).
+ *
+ * Alerting: the stack alerts through Mimir's ruler and the standalone Alertmanager (the datasource has
+ * handleGrafanaManagedAlerts off). Two replicas would each evaluate Grafana-managed rules and, without HA, notify
+ * twice; Grafana's HA gossip (memberlist on 9094) has no TLS, which the stack's TLS-everywhere rule refuses. So no
+ * HA peers, and Grafana-managed rules are not executed (`execute_alerts: false`); the Alerting UI stays, for Mimir's
+ * rules and the Alertmanager's alerts and silences.
+ */
+function sharedDatabaseIni(): { sections: Values; secretKey: string } {
+    const file = (key: keyof typeof GRAFANA_DATABASE_KEYS) => `${GRAFANA_DATABASE_DIR}/${GRAFANA_DATABASE_KEYS[key]}`;
+    const sections = {
+        database: {
+            type: "postgres",
+            host: `$__file{${file("host")}}`,
+            name: GRAFANA_DATABASE.name,
+            user: GRAFANA_DATABASE.user,
+            password: `$__file{${file("password")}}`,
+            ssl_mode: "verify-full",
+            ca_cert_path: file("ca"),
+            max_open_conn: GRAFANA_DATABASE.maxOpenConnections,
+            max_idle_conn: GRAFANA_DATABASE.maxIdleConnections,
+        },
+        remote_cache: { type: "database" },
+        unified_alerting: { enabled: true, execute_alerts: false },
+    };
+    return { sections, secretKey: `$__file{${file("secretKey")}}` };
+}
 
 /** Datasource UIDs, stable so that links between them (and later dashboards) can name them. */
 export const DATASOURCE_UIDS = { mimir: "mimir", loki: "loki", tempo: "tempo", alertmanager: "alertmanager" } as const;
@@ -110,11 +168,17 @@ export function grafanaValues(ctx: GrafanaContext): RenderedRelease {
     const small = resources(10, 32, 100, 64);
     // Grafana serves HTTPS; kubelet probes it without verifying (Grafana has no client-certificate setting).
     const probe = { httpGet: { path: "/api/health", port: "grafana", scheme: "HTTPS" } };
+    // prod: replicas on the shared database, one per node, at most one down at a time; no volume (a single
+    // ReadWriteOnce claim cannot serve two replicas, and the chart does not refuse it).
+    const shared = ctx.environment === "prod";
+    const replicas = GRAFANA_REPLICAS[ctx.environment];
+    const database = shared ? sharedDatabaseIni() : undefined;
     const values: Values = {
-        replicas: 1,
+        replicas,
         admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
-        // SQLite on a volume: one replica. HA needs an external database (grafana.ini database.*).
-        persistence: { enabled: true, size: `${GRAFANA_VOLUME_GIB}Gi` },
+        // dev: SQLite on a volume, one replica. prod: the stack's RDS PostgreSQL (grafana.ini database.*).
+        persistence: shared ? { enabled: false } : { enabled: true, size: `${GRAFANA_VOLUME_GIB}Gi` },
+        ...(shared ? { podDisruptionBudget: { maxUnavailable: 1 }, affinity: spreadOverNodes(GRAFANA_SELECTOR) } : {}),
         resources: res,
         // Pod Security `restricted` as the image's user 472. The root `chown` init container is off: fsGroup makes
         // the volume writable. No sidecar is on, so nothing calls the Kubernetes API: no token, no (empty) ClusterRole.
@@ -146,11 +210,13 @@ export function grafanaValues(ctx: GrafanaContext): RenderedRelease {
             analytics: { reporting_enabled: false, check_for_updates: false, check_for_plugin_updates: false },
             users: { allow_sign_up: false },
             "auth.anonymous": { enabled: false },
-            security: { disable_gravatar: true, cookie_samesite: "strict" },
+            security: { disable_gravatar: true, cookie_samesite: "strict", ...(database ? { secret_key: database.secretKey } : {}) },
+            ...database?.sections,
         },
         extraSecretMounts: [
             { name: "observability-tls", secretName: GRAFANA_CLIENT_TLS_SECRET, defaultMode: 0o440, mountPath: CLIENT_TLS_DIR, readOnly: true },
             { name: "server-tls", secretName: tlsSecretName("grafana"), defaultMode: 0o440, mountPath: GRAFANA_SERVER_TLS_DIR, readOnly: true },
+            ...(shared ? [{ name: "database", secretName: GRAFANA_DATABASE_SECRET, defaultMode: 0o440, mountPath: GRAFANA_DATABASE_DIR, readOnly: true }] : []),
         ],
         datasources: { "datasources.yaml": { apiVersion: 1, datasources: grafanaDatasources(ctx) } },
     };
@@ -158,7 +224,7 @@ export function grafanaValues(ctx: GrafanaContext): RenderedRelease {
         name: GRAFANA_RELEASE,
         chart: CHARTS.grafana,
         values,
-        workloads: [{ component: "grafana", replicas: 1, containers: { grafana: res }, volumeGiB: GRAFANA_VOLUME_GIB }],
+        workloads: [{ component: "grafana", replicas, containers: { grafana: res }, ...(shared ? {} : { volumeGiB: GRAFANA_VOLUME_GIB }) }],
         // Endpoint slices carry the pod's port (3000), which is what the agents' scrape jobs match.
         metrics: [{ release: GRAFANA_RELEASE, service: "grafana", port: GRAFANA_PORT, path: "/metrics", scheme: "https", serverName: serviceHost(GRAFANA_RELEASE, ctx.namespace) }],
     };

@@ -34,13 +34,15 @@ export interface BackendsInput {
     readonly ingressController: IngressController;
     /** Applications with an OTLP client certificate (`otlpClients`), which the agents trust. */
     readonly otlpClients?: readonly string[];
+    /** prod: the cluster's three availability zones. */
+    readonly zones?: readonly string[];
 }
 
 /** The stack-wide, plain part of the input: everything but the Outputs (bucket names, roles). */
 export type BackendBase = Omit<BackendsInput, "buckets" | "identities">;
 
 export function renderAlertmanager(i: BackendsInput): RenderedRelease {
-    return alertmanagerValues({ environment: i.environment, namespace: i.namespace, stack: i.stack, alerting: i.alerting });
+    return alertmanagerValues({ environment: i.environment, namespace: i.namespace, stack: i.stack, alerting: i.alerting, zones: i.zones });
 }
 
 export function renderStoringBackend(backend: StoringBackend, i: BackendsInput): RenderedRelease {
@@ -50,6 +52,7 @@ export function renderStoringBackend(backend: StoringBackend, i: BackendsInput):
         retention: i.retention,
         storage: { region: i.region, buckets: i.buckets },
         identity: i.identities[backend],
+        zones: i.zones,
     };
     switch (backend) {
         case "loki": return lokiValues(ctx);

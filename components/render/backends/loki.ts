@@ -1,9 +1,9 @@
 // Values of the `loki` chart (grafana-community 18.11.0): Monolithic in dev, Distributed in prod, chunks and
 // rules in S3, compactor retention with a delete-request store, OTLP ingest, HTTPS and gRPC over mTLS.
 import {
-    BackendContext, CHARTS, dskitClientTls, dskitServerTls, memberlistTls, memcachedExporterTlsArgs, memcachedServerTls, RenderedRelease,
-    resources, ResourceSpec, restrictedContainerSecurity, restrictedPodSecurity, s3Endpoint, serviceAccount, serviceHost, spreadOverNodes, TLS_FILES, tlsVolume,
-    Values, Workload,
+    BackendContext, CHARTS, DATA_PATH_PRIORITY_CLASS, dskitClientTls, dskitServerTls, memberlistTls, memcachedExporterTlsArgs, memcachedServerTls, RenderedRelease,
+    resources, ResourceSpec, restrictedContainerSecurity, restrictedPodSecurity, s3Endpoint, serviceAccount, serviceHost, spreadOverNodes, spreadOverZones, TLS_FILES, tlsVolume,
+    Values, Workload, ZONE_LABEL,
 } from "./common";
 import { podWebIdentity } from "../web-identity";
 
@@ -13,10 +13,10 @@ function tailTls(serverName: string): Values {
 }
 
 export const LOKI_RELEASE = "loki";
-/** Components of the Distributed mode (value key → chart component label), with prod replicas. */
 /** The volume of the single binary (dev) and of each ingester (prod): the WAL, the TSDB index and chunks not yet shipped. */
 const LOKI_VOLUME_GIB = 20;
 
+/** Components of the Distributed mode (value key → chart component label), with prod replicas. */
 const DISTRIBUTED: ReadonlyArray<{ key: string; component: string; replicas: number; res: ResourceSpec; pdb: boolean }> = [
     { key: "ingester", component: "ingester", replicas: 3, res: resources(500, 2048, 2000, 4096), pdb: true },
     { key: "distributor", component: "distributor", replicas: 3, res: resources(250, 512, 1000, 1024), pdb: true },
@@ -36,8 +36,15 @@ export function lokiEndpoints(ctx: Pick<BackendContext, "environment" | "namespa
     return { write: `https://${serviceHost(svc.write, ctx.namespace)}:3100`, read: `https://${serviceHost(svc.read, ctx.namespace)}:3100` };
 }
 
+/** The chart's fixed three ingester zones, each pinned to one of prod's availability zones. */
+function lokiZones(zones: readonly string[]): Values {
+    const [a, b, c] = zones.map(zone => ({ nodeSelector: { [ZONE_LABEL]: zone } }));
+    return { enabled: true, zoneA: a, zoneB: b, zoneC: c };
+}
+
 export function lokiValues(ctx: BackendContext): RenderedRelease {
     const dev = ctx.environment === "dev";
+    const zones = dev ? undefined : ctx.zones;
     const serverName = serviceHost(LOKI_RELEASE, ctx.namespace);
     const clientTls = dskitClientTls(serverName);
     const grpcClient = { grpc_client_config: clientTls };
@@ -123,11 +130,15 @@ export function lokiValues(ctx: BackendContext): RenderedRelease {
         // Distributed components: zero replicas in dev (Monolithic), sized and spread in prod.
         ...Object.fromEntries(DISTRIBUTED.map(c => [c.key, {
             replicas: dev ? 0 : c.replicas,
-            ...(c.key === "ingester" ? { zoneAwareReplication: { enabled: false } } : {}),
+            // prod's zones: an ingester StatefulSet per zone (the chart's zone-a, -b, -c, one replica each, pinned by
+            // node label), so each stream's three replicas are in three zones; the distributors and queriers are told.
+            ...(c.key === "ingester" ? { zoneAwareReplication: zones ? lokiZones(zones) : { enabled: false } } : {}),
             ...(dev ? {} : {
                 resources: c.res,
                 ...(c.key === "ingester" ? { persistence: { enabled: true, claims: [{ name: "data", size: `${LOKI_VOLUME_GIB}Gi`, accessModes: ["ReadWriteOnce"] }] } } : {}),
                 ...(c.pdb ? { podDisruptionBudget: { enabled: true, maxUnavailable: 1 }, affinity: spreadOverNodes(selector(c.component)) } : {}),
+                ...(zones && c.replicas > 1 && c.key !== "ingester" ? { topologySpreadConstraints: spreadOverZones(selector(c.component)) } : {}),
+                ...(c.key === "ingester" || c.key === "distributor" ? { priorityClassName: DATA_PATH_PRIORITY_CLASS } : {}),
             }),
         }])),
         // The gateway is a plain-HTTP nginx hop; clients talk to Loki's own HTTPS endpoints instead.

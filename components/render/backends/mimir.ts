@@ -6,9 +6,9 @@ import type { Environment } from "../../config/primitives";
 import { KAFKA_ENV, KAFKA_SASL_MECHANISM, KAFKA_TOPICS, kafkaEnv, KafkaSettings } from "../kafka";
 import { parseMemory } from "../capacity";
 import {
-    BackendContext, CHARTS, dskitClientTls, dskitServerTls, memberlistTls, memcachedExporterTlsArgs,
+    BackendContext, CHARTS, chartZones, DATA_PATH_PRIORITY_CLASS, dskitClientTls, dskitServerTls, memberlistTls, memcachedExporterTlsArgs,
     memcachedServerTls, RenderedRelease, resources, ResourceSpec, restrictedContainerSecurity, restrictedPodSecurity, s3Endpoint, serviceAccount, serviceHost,
-    setPath, spreadOverNodes, tlsVolume, Values, Workload,
+    setPath, spreadOverNodes, tlsVolume, Values, Workload, ZONE_LABEL,
 } from "./common";
 import { PROMOTED_RESOURCE_ATTRIBUTES } from "../rules/labels";
 import { podWebIdentity } from "../web-identity";
@@ -99,8 +99,30 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
     const exporterRes = resources(20, 32, 100, 64);
     const cacheRes = (mib: number) => resources(100, Math.ceil(mib * 1.2), 500, Math.ceil(mib * 1.2));
     const selector = (component: string) => ({ "app.kubernetes.io/name": "mimir", "app.kubernetes.io/instance": MIMIR_RELEASE, "app.kubernetes.io/component": component });
-    const replicas = (c: Component) => (dev ? c.dev : c.prod);
+    // prod's zones: the ingesters in every zone (with ingest storage, each zone a whole copy of the partitions: two
+    // zones, as Mimir recommends, each with one ingester per partition), the store-gateways one per zone (each block
+    // on three, one per zone). Both are a StatefulSet per zone, rolled by the rollout-operator.
+    const zones = dev ? undefined : ctx.zones;
+    const zoneAware: Readonly<Record<string, readonly string[]>> = zones
+        ? { ingester: kafka ? zones.slice(0, 2) : zones, store_gateway: zones }
+        : {};
+    const replicas = (c: Component) => (dev ? c.dev : c.prod * (kafka && c.key === "ingester" && zoneAware.ingester ? zoneAware.ingester.length : 1));
     const res = (c: Component) => (dev ? c.res.dev : c.res.prod);
+    const zoneValues = (c: Component): Values => {
+        if (c.key !== "ingester" && c.key !== "store_gateway") return {};
+        const z = zoneAware[c.key];
+        if (!z) return { zoneAwareReplication: { enabled: false } };
+        // The rack is the zone's name, not MSK's AZ ID: no rack-aware fetching.
+        return { zoneAwareReplication: { enabled: true, zones: chartZones(z), ...(c.key === "ingester" ? { autoIngestStorageClientRack: false } : {}) } };
+    };
+    const spread = (c: Component): Values => {
+        if (dev) return {};
+        const dataPath = c.key === "distributor" || c.key === "ingester" ? { priorityClassName: DATA_PATH_PRIORITY_CLASS } : {};
+        // A zone StatefulSet is pinned to its zone; the other replicated components spread over the zones.
+        if (zoneAware[c.key] || c.prod < 2) return dataPath;
+        // One constraint as a map (the chart's own form); the chart adds the component's selector.
+        return { ...dataPath, ...(zones ? { topologySpreadConstraints: { maxSkew: 1, topologyKey: ZONE_LABEL, whenUnsatisfiable: "DoNotSchedule" } } : {}) };
+    };
 
     const structuredConfig: Values = {
         multitenancy_enabled: false,
@@ -177,7 +199,8 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
             ...(c.pv ? { persistentVolume: { enabled: true, size: c.pv } } : {}),
             // Mimir's HTTP server is HTTPS: kubelet probes it without a client certificate (VerifyClientCertIfGiven).
             readinessProbe: { httpGet: { path: "/ready", port: "http-metrics", scheme: "HTTPS" } },
-            ...(c.key === "ingester" || c.key === "store_gateway" ? { zoneAwareReplication: { enabled: false } } : {}),
+            ...zoneValues(c),
+            ...spread(c),
             ...(c.key === "ruler" ? {
                 extraVolumes: [{ name: "rules", configMap: { name: MIMIR_RULES_CONFIGMAP } }],
                 extraVolumeMounts: [{ name: "rules", mountPath: `${MIMIR_RULES_DIR}/${MIMIR_TENANT}`, readOnly: true }],
@@ -190,7 +213,11 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
         gateway: { enabled: false },
         kafka: { enabled: false },
         minio: { enabled: false },
-        rollout_operator: { enabled: false },
+        // Zone StatefulSets update OnDelete: the rollout-operator rolls them a zone at a time (Tempo's ingesters too:
+        // it manages every StatefulSet with a rollout-group label in the namespace).
+        rollout_operator: zones
+            ? { enabled: true, podSecurityContext: restrictedPodSecurity(10001), securityContext: container }
+            : { enabled: false },
         continuous_test: { enabled: false },
         smoke_test: { resources: resources(50, 64, 200, 128) },
         ...Object.fromEntries(Object.entries(CACHES).map(([k, mib]) => [k, dev

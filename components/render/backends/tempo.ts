@@ -3,9 +3,9 @@
 // metrics-generator (service graphs, span metrics) remote-writing to Mimir with exemplars.
 import * as YAML from "yaml";
 import {
-    BackendContext, CHARTS, dskitClientTls, dskitServerTls, memberlistTls, memcachedExporterTlsArgs, memcachedTlsOptions, RenderedRelease,
+    BackendContext, CHARTS, chartZones, DATA_PATH_PRIORITY_CLASS, dskitClientTls, dskitServerTls, memberlistTls, memcachedExporterTlsArgs, memcachedTlsOptions, RenderedRelease,
     resources, ResourceSpec, restrictedContainerSecurity, restrictedPodSecurity, s3Endpoint, serviceAccount, serviceHost, TLS_FILES, tlsVolume, Values,
-    Workload,
+    spreadOverZones, Workload,
 } from "./common";
 import { mimirEndpoints } from "./mimir";
 import { podWebIdentity } from "../web-identity";
@@ -135,13 +135,9 @@ function distributed(ctx: BackendContext): RenderedRelease {
     const serverName = serviceHost(TEMPO_RELEASE, ctx.namespace);
     const tls = tlsVolume("tempo");
     const probe = { httpGet: { path: "/ready", port: "http-metrics", scheme: "HTTPS" }, initialDelaySeconds: 30, timeoutSeconds: 2 };
+    const selector = (component: string) => ({ "app.kubernetes.io/name": "tempo", "app.kubernetes.io/instance": TEMPO_RELEASE, "app.kubernetes.io/component": component });
     const antiAffinity = (component: string) => YAML.stringify({
-        podAntiAffinity: {
-            requiredDuringSchedulingIgnoredDuringExecution: [{
-                labelSelector: { matchLabels: { "app.kubernetes.io/name": "tempo", "app.kubernetes.io/instance": TEMPO_RELEASE, "app.kubernetes.io/component": component } },
-                topologyKey: "kubernetes.io/hostname",
-            }],
-        },
+        podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: selector(component) }, topologyKey: "kubernetes.io/hostname" }] },
     });
     const memcachedRes = resources(100, 1024, 500, 1280);
     const exporterRes = resources(20, 32, 100, 64);
@@ -189,7 +185,15 @@ function distributed(ctx: BackendContext): RenderedRelease {
             resources: c.res,
             affinity: antiAffinity(c.component),
             ...(c.key === "compactor" ? {} : { podDisruptionBudget: { enabled: true } }),
-            ...(c.key === "ingester" ? { persistence: { enabled: true, size: `${TEMPO_VOLUME_GIB.ingester}Gi` }, zoneAwareReplication: { enabled: false } } : {}),
+            // prod's zones: an ingester StatefulSet per zone (the chart's zone-aware replication, experimental),
+            // rolled by the rollout-operator of Mimir's release, which watches the namespace.
+            ...(c.key === "ingester" ? {
+                persistence: { enabled: true, size: `${TEMPO_VOLUME_GIB.ingester}Gi` },
+                zoneAwareReplication: ctx.zones ? { enabled: true, zones: chartZones(ctx.zones) } : { enabled: false },
+            } : {}),
+            // The chart renders this one through tpl, so it takes YAML text.
+            ...(ctx.zones && c.replicas > 1 && c.key !== "ingester" ? { topologySpreadConstraints: YAML.stringify(spreadOverZones(selector(c.component))) } : {}),
+            ...(c.key === "ingester" || c.key === "distributor" ? { priorityClassName: DATA_PATH_PRIORITY_CLASS } : {}),
             ...(c.key === "compactor" ? { config: { compaction: { block_retention: ctx.retention.traces.hours } } } : {}),
             ...(c.key === "metricsGenerator" ? { enabled: true, config: metricsGenerator(ctx, "/var/tempo/generator") } : {}),
         }])),

@@ -21,6 +21,7 @@ export function collectorContext(i: BackendBase, metrics: readonly MetricsEndpoi
         metrics,
         kafka: i.kafka,
         otlpClients: i.otlpClients ?? [],
+        zones: i.zones,
     };
 }
 

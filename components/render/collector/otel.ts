@@ -27,13 +27,14 @@ export interface Pipeline {
 }
 
 /**
- * The pinned contrib image: it has tail_sampling, redaction, load_balancing and file_storage. The chart's appVersion
- * is 0.158.0; 0.159.0 is the nearest release the tests can build from Go modules (otelcol/builder.yaml), so the
- * collector deployed is the collector tested.
+ * The pinned contrib image, at the release the tests build each role's collector from Go modules
+ * (otelcol/builder.yaml, otelcol/gateway.builder.yaml), so the collector deployed is the collector tested: the
+ * agents (and Alertmanager's metrics forwarder) 0.159.0, the gateway 0.160.0, the nearest releases to the chart's
+ * appVersion (0.158.0) whose modules the proxy serves for each (the builder manifests say why two).
  */
 export const COLLECTOR_IMAGE = {
     repository: "ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-contrib",
-    tag: "0.159.0",
+    tags: { agent: "0.159.0", gateway: "0.160.0" },
     command: "otelcol-contrib",
 } as const;
 
@@ -125,6 +126,8 @@ export interface CollectorContext {
     readonly metrics: readonly MetricsEndpoint[];
     /** Kafka between the agents and the gateway; absent: the agents send to the gateway directly. */
     readonly kafka?: KafkaSettings;
+    /** prod: the cluster's availability zones, over which the gateway spreads. */
+    readonly zones?: readonly string[];
     /** The applications with an OTLP client certificate (`otlpClients`): the agents restart when the list changes. */
     readonly otlpClients?: readonly string[];
 }

@@ -4,7 +4,7 @@
 // runs is exactly the rendered one (no chart defaults or presets merged in).
 import { createHash } from "crypto";
 import type { RenderedRelease, ResourceSpec, Values, Workload } from "../backends/common";
-import { CHARTS, resources, tlsVolume } from "../backends/common";
+import { CHARTS, DATA_PATH_PRIORITY_CLASS, resources, spreadOverZones, tlsVolume } from "../backends/common";
 import { kafkaEnv, KafkaSettings } from "../kafka";
 import { agentConfig } from "./agent";
 import { agentClusterRules, agentHostVolumes, agentScrapeRole, agentSecurityContext, NamespaceRole } from "./agent-security";
@@ -41,7 +41,9 @@ function ports(http: boolean): Values {
     };
 }
 
-const image = { repository: COLLECTOR_IMAGE.repository, tag: COLLECTOR_IMAGE.tag, pullPolicy: "IfNotPresent" };
+const image = (mode: "daemonset" | "statefulset") => ({
+    repository: COLLECTOR_IMAGE.repository, tag: COLLECTOR_IMAGE.tags[mode === "daemonset" ? "agent" : "gateway"], pullPolicy: "IfNotPresent",
+});
 const restricted = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
 
 /** Values both releases share: the mode, names, the pinned image, the config, resources and GOMEMLIMIT from the limit. */
@@ -60,7 +62,7 @@ function collectorValues(mode: "daemonset" | "statefulset", release: string, con
     return {
         mode,
         fullnameOverride: release,
-        image,
+        image: image(mode),
         command: { name: COLLECTOR_IMAGE.command },
         alternateConfig: config,
         resources: res,
@@ -106,6 +108,7 @@ export function agentRelease(ctx: CollectorContext): RenderedCollector {
         securityContext: agentSecurityContext(),
         podAnnotations: { [OTLP_CLIENTS_ANNOTATION]: otlpClientsDigest(ctx.otlpClients ?? []) },
         tolerations: [{ operator: "Exists", effect: "NoSchedule" }],
+        ...(dev ? {} : { priorityClassName: DATA_PATH_PRIORITY_CLASS }),
     };
     return {
         name: AGENT_RELEASE,
@@ -163,6 +166,8 @@ export function gatewayRelease(ctx: CollectorContext): RenderedCollector {
                     }],
                 },
             },
+            priorityClassName: DATA_PATH_PRIORITY_CLASS,
+            ...(ctx.zones ? { topologySpreadConstraints: spreadOverZones(selector(GATEWAY_RELEASE, "statefulset-collector")) } : {}),
         }),
     };
     // Each pod's queue volume; a pod scaled away keeps its claim, so up to maxReplicas claims exist.

@@ -1,9 +1,10 @@
 // The stack's NetworkPolicies: default-deny in both directions in each namespace the stack creates, then
 // exactly the connections the stack makes (stackFlows, the TLS census's connections), DNS, the Kubernetes API and the
-// kubelet for the agents, HTTPS out of the cluster for what calls AWS or the alert receivers, Kafka, OTLP from the
-// applications' namespaces to the agents, and the ingress controller to Grafana. Pure: no provider SDK, no Outputs.
+// kubelet for the agents, HTTPS out of the cluster for what calls AWS or the alert receivers, Kafka, Grafana's
+// database (prod), OTLP from the applications' namespaces to the agents, and the ingress controller to Grafana.
+// Pure: no provider SDK, no Outputs.
 import { ALERTMANAGER_RELEASE } from "../backends/alertmanager";
-import { GRAFANA_PORT, GRAFANA_RELEASE, IngressController } from "../backends/grafana";
+import { GRAFANA_PORT, GRAFANA_RELEASE, grafanaDatabasePort, IngressController } from "../backends/grafana";
 import { OTLP_GRPC_PORT, OTLP_HTTP_PORT } from "../collector/otel";
 import { stackFlows } from "./flows";
 import type { IpBlock, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Protocol } from "./reachability";
@@ -103,6 +104,10 @@ export function renderNetworkPolicies(input: NetworkPolicyInput): NetworkPolicy[
     // Kafka: the brokers' TLS listeners; MSK's addresses exist only after the cluster does, so any address.
     if (kafkaClients.length > 0 && a.kafkaPorts.length === 0) throw new Error(`${kafkaClients.map(g => g.name).join(", ")} talk to Kafka, and no broker port is given`);
     for (const g of kafkaClients) add(g, "egress", [{ ipBlock: ANYWHERE }], tcp(a.kafkaPorts));
+    // Grafana's database (prod: the stack's RDS PostgreSQL in the cluster's VPC): its address exists only after the
+    // instance does, so any address, on PostgreSQL's port only (its security group admits only the nodes' groups).
+    const databasePort = grafanaDatabasePort(input.backends.find(r => r.name === GRAFANA_RELEASE)?.values ?? {});
+    if (databasePort !== undefined) add(backend(GRAFANA_RELEASE), "egress", [{ ipBlock: ANYWHERE }], tcp([databasePort]));
     // On the nodes: the API server for whoever calls it (the agents' k8s_attributes and discovery; a chart's sidecar
     // when on), the kubelet for kubelet_stats.
     const nodes = a.nodeCidrs.map(cidr => ({ ipBlock: { cidr } }));
