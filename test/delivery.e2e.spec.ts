@@ -99,7 +99,7 @@ describe("delivery: at least once under faults, on the Kafka and the OTLP path",
 
     after(async () => {
         for (const s of stops.reverse()) await s().catch(() => undefined);
-        console.log(`      delivery e2e: ${faults} faults, ${lost.kafka} spans lost on the Kafka path, ${lost.otlp} on the OTLP path`);
+        if (faults > 0) console.log(`      delivery e2e: ${faults} faults, ${lost.kafka} spans lost on the Kafka path, ${lost.otlp} on the OTLP path`);
     });
 
     /** Streams on both paths for `seconds`, calling `inject` `atSecond` in; returns what each path lost. */
@@ -123,7 +123,7 @@ describe("delivery: at least once under faults, on the Kafka and the OTLP path",
             // Spans an agent acknowledged in the decision window before the fault.
             const window = [...s.acknowledgedAt.values()].filter(t => t > at - (DECISION_WAIT_SECONDS + 2) * 1000 && t <= at).length;
             result[name] = { acknowledged: s.acknowledged.size, lost: n, retries: s.retries, window };
-            console.log(`      ${fault}, ${name} path: ${s.acknowledged.size} spans acknowledged, ${n} lost, ${s.retries} requests refused and retried`);
+            console.log(`      ${fault}, ${name} path: ${s.acknowledged.size} spans acknowledged, ${n} lost (${window} acknowledged in the ${DECISION_WAIT_SECONDS + 2} s before the fault), ${s.retries} requests refused and retried`);
         }
         return result;
     };
