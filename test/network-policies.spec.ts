@@ -20,7 +20,7 @@ import { RenderedResource, runProgram } from "../offline/engine";
 import { keyReference } from "../offline/references";
 import { readStackFiles } from "../offline/stack-files";
 import { renderedStack } from "./helpers/rendered";
-import { AGENTS_NS, apiProblems, cross, instance, ip, isOurs, name, Row, SIM, sdkFields, Stack, World } from "./helpers/network-world";
+import { AGENTS_NS, apiProblems, cross, instance, ip, isOurs, isRolloutOperator, name, Row, SIM, sdkFields, Stack, World } from "./helpers/network-world";
 import program = require("../index");
 
 type Rendered = { stack: Stack; resources: RenderedResource[]; variant: boolean };
@@ -81,6 +81,17 @@ function mustAllow(w: World, r: Rendered): Row[] {
         { what: "alertmanager → the receivers (HTTPS outside)", pairs: cross(w.release("alertmanager"), [ip(SIM.internet)]), port: 443 },
         // prod: Grafana's RDS PostgreSQL, an address in the cluster's VPC known only once the instance exists.
         ...(w.stack === "prod" ? [{ what: "grafana → its PostgreSQL", pairs: cross(w.release("grafana"), [ip("10.0.96.40")]), port: 5432 }] : []),
+        // prod: the rollout-operator rolls the zone StatefulSets through the API server, which calls its webhooks back.
+        ...(w.stack === "prod" ? [
+            { what: "rollout-operator → the API server", pairs: cross(w.rolloutOperator(), [ip(s.apiServer.ip)]), port: s.apiServer.port },
+            { what: "the API server → the rollout-operator's webhooks", pairs: cross([ip(s.apiServer.ip)], w.rolloutOperator()), port: 8443 },
+            { what: "rollout-operator → a kubeadm-style API server", pairs: cross(w.rolloutOperator(), [ip(s.apiServer.ip)]), port: 6443 },
+            // An existing cluster's control plane in any private range by default.
+            ...(r.variant ? [] : ["172.20.1.10", "192.168.1.10"].flatMap(api => [
+                { what: "rollout-operator → an API server in another private range", pairs: cross(w.rolloutOperator(), [ip(api)]), port: 443 },
+                { what: "an API server in another private range → the rollout-operator's webhooks", pairs: cross([ip(api)], w.rolloutOperator()), port: 8443 },
+            ])),
+        ] : []),
         // dev's stack file sets ingressCidrs: k3s's ServiceLB forwards the public OTLP endpoint.
         ...(w.stack === "dev" ? [...otlp("ServiceLB (public OTLP) → agent", w.at(SIM.serviceLb)), ...otlp("a client in ingressCidrs → agent", [ip(s.publicClient)])] : []),
         ...(r.variant && w.stack === "dev" ? otlp("app in a listed namespace → agent", w.at(["shop", "checkout"])) : []),
@@ -150,6 +161,10 @@ function completeDenyRows(w: World, r: Rendered, allowed: readonly Row[]): Row[]
     const broad = (f: Endpoint, t: Endpoint, port: number) => (kafka.includes(instance(f) ?? "") && port === 9096)
         || (w.stack === "prod" && instance(f) === "grafana" && port === 5432)
         || (instance(f) === "otel-agent" && [10250, 443, 6443].includes(port) && nodeCidrs.some(c => inCidr(addr(t), c)))
+        // The rollout-operator and the API server, by the nodes' and control plane's addresses.
+        || ("pod" in f && isRolloutOperator(f.pod) && [443, 6443].includes(port) && nodeCidrs.some(c => inCidr(addr(t), c)))
+        // (its webhook port is open to those address ranges, which on an existing cluster may hold pods too).
+        || ("pod" in t && isRolloutOperator(t.pod) && port === 8443 && nodeCidrs.some(c => inCidr(addr(f), c)))
         || (["mimir", "loki", "tempo", "alertmanager"].includes(instance(f) ?? "") && port === 443 && "ip" in t)
         // Configured: every namespace may send OTLP (the prod variant's otlpClientNamespaces ["*"]).
         || (r.variant && w.stack === "prod" && "pod" in f && instance(t) === "otel-agent" && [4317, 4318].includes(port));
@@ -203,7 +218,8 @@ describe("network policies (rendered stacks)", function () {
             for (const { pod } of w.ours()) assert.ok(own.some(p => p.metadata.namespace === pod.namespace && selects(p.spec.podSelector, pod.labels)), `${r.stack}: no policy selects ${pod.name}`);
             for (const p of own) assert.ok(w.pods.some(pod => pod.namespace === p.metadata.namespace && selects(p.spec.podSelector, pod.labels)), `${r.stack}: ${p.metadata.name} selects no pod`);
             const counts = [NAMESPACE, AGENTS_NS].map(ns => ps.filter(p => p.metadata.namespace === ns).length);
-            assert.deepEqual(counts, r.stack === "dev" ? [10, 3] : [18, 3], r.stack);
+            // prod: one more, the rollout-operator's (zone StatefulSets).
+            assert.deepEqual(counts, r.stack === "dev" ? [10, 3] : [19, 3], r.stack);
         }
     });
 

@@ -64,7 +64,9 @@ describe("prod survives a zone", () => {
             ...["distributor", "querier", "query_frontend", "query_scheduler", "ruler"].map(c => [`mimir ${c}`, p.mimir[c]] as [string, Values]),
             ...["distributor", "querier", "queryFrontend", "queryScheduler", "indexGateway"].map(c => [`loki ${c}`, p.loki[c]] as [string, Values]),
             ...["distributor", "querier", "queryFrontend", "metricsGenerator"].map(c => [`tempo ${c}`, p.tempo[c]] as [string, Values]),
-            ["alertmanager", p.alertmanager], ["otel-gateway", p["otel-gateway"]],
+            ["alertmanager", p.alertmanager], ["otel-gateway", p["otel-gateway"]], ["grafana", p.grafana],
+            ...["chunks-cache", "index-cache", "metadata-cache", "results-cache"].map(c => [`mimir ${c}`, p.mimir[c]] as [string, Values]),
+            ...["chunksCache", "resultsCache"].map(c => [`loki ${c}`, p.loki[c]] as [string, Values]),
         ];
         for (const [what, v] of spread) {
             assert.ok(v.replicas > 1 || v.replicaCount > 1 || what === "otel-gateway", `${what} is replicated`);

@@ -73,6 +73,7 @@ export const CHART_PODS: Record<Stack, Omit<Pod, "ip">[]> = {
         "observability mimir-metadata-cache N=mimir,I=mimir,C=metadata-cache client:11211,http-metrics:9150",
         "observability mimir-results-cache N=mimir,I=mimir,C=results-cache client:11211,http-metrics:9150",
         "observability mimir-store-gateway N=mimir,I=mimir,C=store-gateway,P=memberlist http-metrics:8080,grpc:9095,memberlist:7946",
+        "observability mimir-rollout-operator N=rollout-operator,I=mimir http-metrics:8001,https:8443",
         "observability-agents otel-agent-agent N=opentelemetry-collector,I=otel-agent,component=agent-collector otlp:4317,otlp-http:4318",
         "observability otel-gateway N=opentelemetry-collector,I=otel-gateway,component=statefulset-collector otlp:4317",
         "observability tempo-compactor N=tempo,I=tempo,C=compactor,P=memberlist http-memberlist:7946,http-metrics:3200",
@@ -148,6 +149,7 @@ export const ip = (address: string): Endpoint => ({ ip: address });
 export const name = (e: Endpoint) => ("pod" in e ? `${e.pod.namespace}/${e.pod.name}` : e.ip);
 export const isOurs = (p: Pod) => p.namespace === NAMESPACE || p.namespace === AGENTS_NS;
 export const isCache = (p: Pod) => (p.ports ?? []).some(x => x.containerPort === 11211);
+export const isRolloutOperator = (p: Pod) => p.labels["app.kubernetes.io/name"] === "rollout-operator";
 export const instance = (e: Endpoint) => ("pod" in e ? e.pod.labels["app.kubernetes.io/instance"] : undefined);
 
 /**
@@ -167,7 +169,9 @@ export class World {
     }
     at(ref: readonly [string, string]): Endpoint[] { return this.find(p => p.namespace === ref[0] && p.name === ref[1], ref.join("/")); }
     /** A release's pods (in the stack's namespaces), its memcached caches excluded. */
-    release(r: string): Endpoint[] { return this.find(p => isOurs(p) && p.labels["app.kubernetes.io/instance"] === r && !isCache(p), `of release ${r}`); }
+    release(r: string): Endpoint[] { return this.find(p => isOurs(p) && p.labels["app.kubernetes.io/instance"] === r && !isCache(p) && !isRolloutOperator(p), `of release ${r}`); }
+    /** prod: Mimir's rollout-operator (zone StatefulSets). */
+    rolloutOperator(): Endpoint[] { return this.find(isRolloutOperator, "of the rollout-operator"); }
     caches(r: string): Endpoint[] { return this.find(p => isOurs(p) && p.labels["app.kubernetes.io/instance"] === r && isCache(p), `a cache of ${r}`); }
     /** The pods a Service selects (the charts' real selectors). */
     service(svc: string): Endpoint[] {

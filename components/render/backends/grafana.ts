@@ -2,7 +2,7 @@
 // Secret, SQLite on a volume (dev) or two replicas on the stack's RDS PostgreSQL (prod), and provisioned datasources
 // for Mimir, Loki, Tempo and Alertmanager with the usual correlations.
 // TLS material is read from mounted files (`$__file{}`), so no key or password is ever inline in the values.
-import { BackendContext, CHARTS, RenderedRelease, resources, restrictedContainerSecurity, restrictedPodSecurity, serviceHost, spreadOverNodes, tlsSecretName, Values } from "./common";
+import { BackendContext, CHARTS, RenderedRelease, resources, restrictedContainerSecurity, restrictedPodSecurity, serviceHost, spreadOverNodes, spreadOverZones, tlsSecretName, Values } from "./common";
 import { lokiEndpoints } from "./loki";
 import { mimirEndpoints } from "./mimir";
 import { tempoEndpoints } from "./tempo";
@@ -94,6 +94,8 @@ export interface GrafanaContext extends Pick<BackendContext, "environment" | "na
     readonly rootUrl?: string;
     /** The ingress controller in front of Grafana (Traefik reads the backend's scheme from the Service). */
     readonly ingressController: IngressController;
+    /** prod: the cluster's availability zones, over which the replicas spread. */
+    readonly zones?: readonly string[];
 }
 
 /** The Service annotations that make Traefik proxy to Grafana over HTTPS through the verifying ServersTransport. */
@@ -179,6 +181,7 @@ export function grafanaValues(ctx: GrafanaContext): RenderedRelease {
         // dev: SQLite on a volume, one replica. prod: the stack's RDS PostgreSQL (grafana.ini database.*).
         persistence: shared ? { enabled: false } : { enabled: true, size: `${GRAFANA_VOLUME_GIB}Gi` },
         ...(shared ? { podDisruptionBudget: { maxUnavailable: 1 }, affinity: spreadOverNodes(GRAFANA_SELECTOR) } : {}),
+        ...(shared && ctx.zones ? { topologySpreadConstraints: spreadOverZones(GRAFANA_SELECTOR) } : {}),
         resources: res,
         // Pod Security `restricted` as the image's user 472. The root `chown` init container is off: fsGroup makes
         // the volume writable. No sidecar is on, so nothing calls the Kubernetes API: no token, no (empty) ClusterRole.

@@ -68,6 +68,7 @@ export function renderGrafana(i: BackendsInput): RenderedRelease {
         alertmanagerUrl: alertmanagerUrl(i.namespace),
         rootUrl: i.grafanaUrl,
         ingressController: i.ingressController,
+        zones: i.zones,
     });
 }
 

@@ -54,6 +54,7 @@ export function lokiValues(ctx: BackendContext): RenderedRelease {
     const probe = (path: string) => ({ httpGet: { path, port: "http-metrics", scheme: "HTTPS" }, periodSeconds: 10, initialDelaySeconds: 15, timeoutSeconds: 2 });
     const cacheTls = { ...memcachedServerTls(), extraVolumes: [tls.volume], extraVolumeMounts: [tls.mount] };
     const selector = (component: string) => ({ "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": LOKI_RELEASE, "app.kubernetes.io/component": component });
+    const cacheSpread = (component: string): Values => (zones ? { topologySpreadConstraints: spreadOverZones(selector(component)) } : {});
 
     const singleBinaryRes = resources(500, 1536, 2000, 3072);
     const cacheRes = { chunks: resources(250, 2458, 1000, 2458), results: resources(100, 615, 500, 615), exporter: resources(20, 32, 100, 64) };
@@ -143,8 +144,8 @@ export function lokiValues(ctx: BackendContext): RenderedRelease {
         }])),
         // The gateway is a plain-HTTP nginx hop; clients talk to Loki's own HTTPS endpoints instead.
         gateway: { enabled: false },
-        chunksCache: dev ? { enabled: false } : { enabled: true, replicas: 2, allocatedMemory: 2048, allocatedCPU: "250m", resources: cacheRes.chunks, ...cacheTls },
-        resultsCache: dev ? { enabled: false } : { enabled: true, replicas: 2, allocatedMemory: 512, allocatedCPU: "100m", resources: cacheRes.results, ...cacheTls },
+        chunksCache: dev ? { enabled: false } : { enabled: true, replicas: 2, allocatedMemory: 2048, allocatedCPU: "250m", resources: cacheRes.chunks, ...cacheTls, ...cacheSpread("memcached-chunks-cache") },
+        resultsCache: dev ? { enabled: false } : { enabled: true, replicas: 2, allocatedMemory: 512, allocatedCPU: "100m", resources: cacheRes.results, ...cacheTls, ...cacheSpread("memcached-results-cache") },
         // The exporter reaches its memcached over TLS on localhost, verifying it as Loki and presenting Loki's client certificate.
         memcachedExporter: { resources: cacheRes.exporter, containerSecurityContext: restrictedContainerSecurity(true), ...(dev ? {} : { extraArgs: memcachedExporterTlsArgs(serverName) }) },
         // The caches' pods (memcached's user 11211); their ServiceAccount already mounts no token.

@@ -222,7 +222,10 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
         smoke_test: { resources: resources(50, 64, 200, 128) },
         ...Object.fromEntries(Object.entries(CACHES).map(([k, mib]) => [k, dev
             ? { enabled: false }
-            : { enabled: true, replicas: 2, allocatedMemory: mib, resources: cacheRes(mib), podDisruptionBudget: { maxUnavailable: 1 }, ...memcachedServerTls() }])),
+            : {
+                enabled: true, replicas: 2, allocatedMemory: mib, resources: cacheRes(mib), podDisruptionBudget: { maxUnavailable: 1 }, ...memcachedServerTls(),
+                ...(zones ? { topologySpreadConstraints: { maxSkew: 1, topologyKey: ZONE_LABEL, whenUnsatisfiable: "DoNotSchedule" } } : {}),
+            }])),
         // The exporter reaches its memcached over TLS on localhost, verifying it as Mimir and presenting Mimir's client certificate.
         memcachedExporter: { enabled: !dev, resources: exporterRes, containerSecurityContext: container, ...(dev ? {} : { extraArgs: memcachedExporterTlsArgs(serverName) }) },
         memcached: { containerSecurityContext: container },

@@ -11,6 +11,9 @@ import {
     cacheGroup, collectorGroup, dialledUrls, PodGroup, releaseGroup, releasePorts, resolveAddress, StackReleases, Target,
 } from "./workloads";
 
+/** The rollout-operator's webhook server (its container port `https`, behind its Service's 443). */
+export const ROLLOUT_OPERATOR_WEBHOOK_PORT = 8443;
+
 /** Pods of one group connecting to pods of another (or the same) group, on TCP ports. */
 export interface Flow {
     readonly from: PodGroup;
@@ -38,6 +41,8 @@ export interface StackFlows {
     readonly apiClients: readonly PodGroup[];
     /** Groups that call the kubelet (the collectors' `kubelet_stats`). */
     readonly kubeletClients: readonly PodGroup[];
+    /** Groups the API server calls, and on which port: admission webhooks (Mimir's rollout-operator, prod). */
+    readonly webhookServers: readonly { readonly group: PodGroup; readonly port: number }[];
     /**
      * Groups that store in S3 (Loki, Tempo and Mimir, caches excluded), and whether they use the node's instance role
      * (IMDS) rather than a role of their own (web identity: an IRSA annotation or the SDKs' AWS_ROLE_ARN).
@@ -63,6 +68,7 @@ export function stackFlows(s: StackReleases): StackFlows {
     const kafkaClients: PodGroup[] = [];
     const apiClients: PodGroup[] = [];
     const kubeletClients: PodGroup[] = [];
+    const webhookServers: { group: PodGroup; port: number }[] = [];
 
     for (const r of s.backends) {
         const group = releaseGroup(r, s.namespace);
@@ -80,6 +86,13 @@ export function stackFlows(s: StackReleases): StackFlows {
         const config = programConfig({ name: r.name, chart: r.chart.chart, values: r.values });
         if (get(config, "ingest_storage.enabled") === true) kafkaClients.push(group);
         if (SIDECARS.some(path => get(r.values, path) === true)) apiClients.push(group);
+        // The rollout-operator (prod's zone StatefulSets) watches and updates them through the API server, which calls
+        // its admission webhooks (pod eviction, downscale) back: failing closed, they must be reachable.
+        if (get(r.values, "rollout_operator.enabled") === true) {
+            const operator: PodGroup = { name: `${r.name}-rollout-operator`, namespace: s.namespace, selector: { matchLabels: { "app.kubernetes.io/name": "rollout-operator", "app.kubernetes.io/instance": r.name } } };
+            apiClients.push(operator);
+            webhookServers.push({ group: operator, port: ROLLOUT_OPERATOR_WEBHOOK_PORT });
+        }
     }
     for (const [c, group] of [[s.gateway, gateway], [s.agent, agent]] as const) {
         for (const [id, target] of collectorTargets(s, c)) dial(group, target, `${c.name} exporter ${id}`);
@@ -87,7 +100,7 @@ export function stackFlows(s: StackReleases): StackFlows {
         if (callsApi(c)) apiClients.push(group);
         if (Object.keys(c.config.receivers).some(id => id.split("/")[0] === "kubelet_stats")) kubeletClients.push(group);
     }
-    return { flows: merge(flows), external, kafkaClients, storing, apiClients, kubeletClients };
+    return { flows: merge(flows), external, kafkaClients, storing, apiClients, kubeletClients, webhookServers };
 }
 
 /** A collector's exporters that dial an address: OTLP endpoints, the load balancer's resolver, remote-write URLs. */

@@ -77,7 +77,7 @@ const peerOf = (group: PodGroup, from: string): NetworkPolicyPeer =>
 /** Every NetworkPolicy of the stack, namespace by namespace: default-deny, DNS, then one policy per pod group. */
 export function renderNetworkPolicies(input: NetworkPolicyInput): NetworkPolicy[] {
     const a = input.access;
-    const { flows, external, kafkaClients, storing, apiClients, kubeletClients } = stackFlows(input);
+    const { flows, external, kafkaClients, storing, apiClients, kubeletClients, webhookServers } = stackFlows(input);
     const rules: GroupRule[] = [];
     const add = (group: PodGroup, direction: GroupRule["direction"], peers: readonly NetworkPolicyPeer[], ports: readonly NetworkPolicyPort[]) => {
         if (peers.length > 0 && ports.length > 0) rules.push({ group, direction, peers, ports });
@@ -113,6 +113,8 @@ export function renderNetworkPolicies(input: NetworkPolicyInput): NetworkPolicy[
     const nodes = a.nodeCidrs.map(cidr => ({ ipBlock: { cidr } }));
     for (const g of apiClients) add(g, "egress", nodes, tcp(a.apiServerPorts));
     for (const g of kubeletClients) add(g, "egress", nodes, tcp([KUBELET_PORT]));
+    // The API server (on the nodes' and control plane's addresses) calling admission webhooks.
+    for (const w of webhookServers) add(w.group, "ingress", nodes, tcp([w.port]));
     add(collectorGroup(input.agent, input.agentNamespace), "ingress", otlpSources(input), tcp([OTLP_GRPC_PORT, OTLP_HTTP_PORT]));
     // Grafana's HTTPS behind its Ingress: the controller's pods.
     add(backend(GRAFANA_RELEASE), "ingress", [{ namespaceSelector: inNamespace(a.ingressController.namespace), podSelector: { matchLabels: INGRESS_CONTROLLER_PODS[a.ingressController.kind] } }], tcp([GRAFANA_PORT]));
