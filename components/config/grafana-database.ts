@@ -48,20 +48,9 @@ export function parseGrafanaDatabase(
     }
 
     const list = (key: ConfigKey, item: RegExp, what: string, allowed: string, min: number, max: number): string[] => {
-        const raw = r.json(key, "array") as unknown[] | undefined;
-        if (raw === undefined) {
-            if (r.text(key) === undefined) r.add(key, undefined, "required in prod: Grafana's replicas share an RDS PostgreSQL instance this stack creates", allowed);
-            return [];
-        }
-        const out: string[] = [];
-        let bad = false;
-        for (const x of raw) {
-            if (typeof x !== "string" || !item.test(x)) { r.add(key, x, `not ${what}`, allowed); bad = true; }
-            else if (out.includes(x)) { r.add(key, x, "listed twice", "each entry once"); bad = true; }
-            else out.push(x);
-        }
-        if (!bad && (out.length < min || out.length > max)) r.add(key, out, `${out.length} given`, `${min} to ${max} entries: ${allowed}`);
-        return out;
+        const out = r.stringList(key, item, what, allowed, min, max);
+        if (out === undefined && r.text(key) === undefined) r.add(key, undefined, "required in prod: Grafana's replicas share an RDS PostgreSQL instance this stack creates", allowed);
+        return out ?? [];
     };
     const subnetIds = list("grafanaDatabaseSubnetIds", /^subnet-[0-9a-f]{8,17}$/, "a subnet ID",
         "2 to 6 private subnets of the cluster's VPC in at least two availability zones (the Multi-AZ standby runs in another zone), e.g. [\"subnet-0a1b2c3d\", \"subnet-4e5f6a7b\"]", 2, 6);

@@ -34,20 +34,9 @@ export function parseKafka(r: ConfigReader, ctx: { environment: Environment; clu
     const partitions = r.integer("kafkaPartitions", DEFAULTS.kafkaPartitions, ingesters, 1000,
         `partitions per topic; at least Mimir's ${ingesters} ingester${ingesters === 1 ? "" : "s"}, each of which consumes its own partition`);
     const list = (key: ConfigKey, item: RegExp, what: string, allowed: string, min: number, max: number, optional = false): string[] | undefined => {
-        const raw = r.json(key, "array") as unknown[] | undefined;
-        if (raw === undefined) {
-            if (!optional) r.add(key, undefined, `required for kafka ${mode}`, allowed);
-            return optional ? undefined : [];
-        }
-        const out: string[] = [];
-        let bad = false;
-        for (const x of raw) {
-            if (typeof x !== "string" || !item.test(x)) { r.add(key, x, `not ${what}`, allowed); bad = true; }
-            else if (out.includes(x)) { r.add(key, x, "listed twice", "each entry once"); bad = true; }
-            else out.push(x);
-        }
-        if (!bad && (out.length < min || out.length > max)) r.add(key, out, `${out.length} given`, `${min} to ${max} entries: ${allowed}`);
-        return out;
+        const out = r.stringList(key, item, what, allowed, min, max);
+        if (out === undefined && !optional && r.text(key) === undefined) r.add(key, undefined, `required for kafka ${mode}`, allowed);
+        return out ?? (optional ? undefined : []);
     };
 
     if (mode === "existing") {

@@ -241,6 +241,25 @@ export class ConfigReader {
     }
 
     /** A list or map (JSON, as the engine hands structured values over); undefined when unset or malformed. */
+    /**
+     * A list of distinct strings, each matching `item` (`what` names one in the report), `min` to `max` of them; every
+     * bad entry is reported. Undefined when the key is unset or not a list (reported); the caller decides whether it
+     * is required.
+     */
+    stringList(key: ConfigKey, item: RegExp, what: string, allowed: string, min: number, max: number): string[] | undefined {
+        const raw = this.json(key, "array") as unknown[] | undefined;
+        if (raw === undefined) return undefined;
+        const out: string[] = [];
+        let bad = false;
+        for (const x of raw) {
+            if (typeof x !== "string" || !item.test(x)) { this.add(key, x, `not ${what}`, allowed); bad = true; }
+            else if (out.includes(x)) { this.add(key, x, "listed twice", "each entry once"); bad = true; }
+            else out.push(x);
+        }
+        if (!bad && (out.length < min || out.length > max)) this.add(key, out, `${out.length} given`, `${min} to ${max} entries: ${allowed}`);
+        return out;
+    }
+
     json(key: ConfigKey, expect: "array" | "object"): unknown {
         const value = this.raw.values[key];
         if (value === undefined) return undefined;
