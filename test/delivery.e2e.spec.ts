@@ -121,7 +121,7 @@ describe("delivery: at least once under faults, on the Kafka and the OTLP path",
             const n = await missing(jaeger, `delivery-${name}-${fault}`, s.acknowledged, 45000);
             lost[name] += n;
             // Spans an agent acknowledged in the decision window before the fault.
-            const window = [...s.acknowledgedAt.values()].filter(t => t > at - (DECISION_WAIT_SECONDS + 2) * 1000 && t <= at).length;
+            const window = [...s.acknowledged.values()].filter(t => t > at - (DECISION_WAIT_SECONDS + 2) * 1000 && t <= at).length;
             result[name] = { acknowledged: s.acknowledged.size, lost: n, retries: s.retries, window };
             console.log(`      ${fault}, ${name} path: ${s.acknowledged.size} spans acknowledged, ${n} lost (${window} acknowledged in the ${DECISION_WAIT_SECONDS + 2} s before the fault), ${s.retries} requests refused and retried`);
         }

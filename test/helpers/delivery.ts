@@ -81,9 +81,8 @@ export async function restartable(name: string, config: Values, ports: Collector
  * an agent answered 200 for.
  */
 export class SpanStream {
-    readonly acknowledged = new Set<string>();
-    /** When each acknowledged trace ID was acknowledged (ms since the epoch). */
-    readonly acknowledgedAt = new Map<string, number>();
+    /** Every acknowledged trace ID, and when it was acknowledged (ms since the epoch). */
+    readonly acknowledged = new Map<string, number>();
     retries = 0;
     private running = false;
     private loop?: Promise<void>;
@@ -103,7 +102,7 @@ export class SpanStream {
                     await sleep(500);
                 }
                 const now = Date.now();
-                for (const s of spans) { this.acknowledged.add(s.traceId); this.acknowledgedAt.set(s.traceId, now); }
+                for (const s of spans) this.acknowledged.set(s.traceId, now);
                 await sleep(this.o.intervalMs);
             }
         })();
@@ -122,13 +121,13 @@ export const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, 
  * How many of the acknowledged trace IDs Jaeger does not have, polled until none is missing or the count has not
  * changed for `settleMs` (the exporters' retries back off up to 30 s).
  */
-export async function missing(jaeger: Endpoint, service: string, acknowledged: ReadonlySet<string>, settleMs = 75000, timeoutMs = 240000): Promise<number> {
+export async function missing(jaeger: Endpoint, service: string, acknowledged: ReadonlyMap<string, number>, settleMs = 75000, timeoutMs = 240000): Promise<number> {
     const until = Date.now() + timeoutMs;
     let last = -1;
     let changed = Date.now();
     for (;;) {
         const found = new Set(await jaegerTraceIds(jaeger, service, acknowledged.size + 1000));
-        const lost = [...acknowledged].filter(id => !found.has(id)).length;
+        const lost = [...acknowledged.keys()].filter(id => !found.has(id)).length;
         if (lost !== last) { last = lost; changed = Date.now(); }
         if (lost === 0 || Date.now() - changed > settleMs || Date.now() > until) return lost;
         await sleep(5000);

@@ -17,9 +17,6 @@ export const MANIFESTS: Readonly<Record<Distribution, string>> = {
     gateway: path.join(ROOT, "otelcol/gateway.builder.yaml"),
 };
 
-/** The distribution that runs a role's config (Alertmanager's forwarder runs the agents' image). */
-export const distributionOf = (role: "agent" | "gateway" | "forwarder"): Distribution => (role === "gateway" ? "gateway" : "agent");
-
 /** A distribution's binary, or a failure that says how to build it (tests never skip). */
 export function otelcolBinary(d: Distribution = "agent"): string {
     const m = YAML.parse(fs.readFileSync(MANIFESTS[d], "utf8")) as { dist: { name: string; output_path: string } };

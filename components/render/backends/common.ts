@@ -120,8 +120,11 @@ export function chartZones(zones: readonly string[]): Array<{ name: string; node
  * a zone loses at most a third of them (`DoNotSchedule`: a pod waits rather than break the spread).
  */
 export function spreadOverZones(matchLabels: Record<string, string>): Values[] {
-    return [{ maxSkew: 1, topologyKey: ZONE_LABEL, whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels } }];
+    return [{ ...ZONE_SPREAD, labelSelector: { matchLabels } }];
 }
+
+/** The zone constraint without a selector, for charts that add the component's own (Mimir's map form). */
+export const ZONE_SPREAD = { maxSkew: 1, topologyKey: ZONE_LABEL, whenUnsatisfiable: "DoNotSchedule" } as const;
 
 /** ServiceAccount values with the backend's role (the annotation EKS's webhook reads; on k3s, see web-identity.ts). */
 export function serviceAccount(name: string, identity: AwsIdentity): Values {

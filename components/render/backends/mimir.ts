@@ -8,7 +8,7 @@ import { parseMemory } from "../capacity";
 import {
     BackendContext, CHARTS, chartZones, DATA_PATH_PRIORITY_CLASS, dskitClientTls, dskitServerTls, memberlistTls, memcachedExporterTlsArgs,
     memcachedServerTls, RenderedRelease, resources, ResourceSpec, restrictedContainerSecurity, restrictedPodSecurity, s3Endpoint, serviceAccount, serviceHost,
-    setPath, spreadOverNodes, tlsVolume, Values, Workload, ZONE_LABEL,
+    setPath, spreadOverNodes, tlsVolume, Values, Workload, ZONE_SPREAD,
 } from "./common";
 import { PROMOTED_RESOURCE_ATTRIBUTES } from "../rules/labels";
 import { podWebIdentity } from "../web-identity";
@@ -121,7 +121,7 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
         // A zone StatefulSet is pinned to its zone; the other replicated components spread over the zones.
         if (zoneAware[c.key] || c.prod < 2) return dataPath;
         // One constraint as a map (the chart's own form); the chart adds the component's selector.
-        return { ...dataPath, ...(zones ? { topologySpreadConstraints: { maxSkew: 1, topologyKey: ZONE_LABEL, whenUnsatisfiable: "DoNotSchedule" } } : {}) };
+        return { ...dataPath, ...(zones ? { topologySpreadConstraints: { ...ZONE_SPREAD } } : {}) };
     };
 
     const structuredConfig: Values = {
@@ -224,7 +224,7 @@ export function mimirValues(ctx: BackendContext, alertmanagerUrl: string, kafka?
             ? { enabled: false }
             : {
                 enabled: true, replicas: 2, allocatedMemory: mib, resources: cacheRes(mib), podDisruptionBudget: { maxUnavailable: 1 }, ...memcachedServerTls(),
-                ...(zones ? { topologySpreadConstraints: { maxSkew: 1, topologyKey: ZONE_LABEL, whenUnsatisfiable: "DoNotSchedule" } } : {}),
+                ...(zones ? { topologySpreadConstraints: { ...ZONE_SPREAD } } : {}),
             }])),
         // The exporter reaches its memcached over TLS on localhost, verifying it as Mimir and presenting Mimir's client certificate.
         memcachedExporter: { enabled: !dev, resources: exporterRes, containerSecurityContext: container, ...(dev ? {} : { extraArgs: memcachedExporterTlsArgs(serverName) }) },

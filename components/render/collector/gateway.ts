@@ -83,14 +83,19 @@ export function probeSpanConditions(): string[] {
 export function gatewayConfig(ctx: CollectorContext): OtelConfig {
     const s = ctx.settings;
     const storage = "file_storage/queue";
-    const budget = queueBudget(s.gateway.queueVolumeGiB * GIB, 3, s.remoteWrite.length);
-    const queue = () => resilience(storage, budget.queueBytes);
+    // The backends' exporters, each with a persistent queue on the pod's volume (remote-write targets have WALs there).
+    const endpoints = {
+        "otlp_grpc/tempo": tempoEndpoints(ctx).otlpGrpc,
+        "otlp_http/loki": `${lokiEndpoints(ctx).write}/otlp`,
+        "otlp_http/mimir": `${mimirEndpoints(ctx).write}/otlp`,
+    };
+    const budget = queueBudget(s.gateway.queueVolumeGiB * GIB, Object.keys(endpoints).length, s.remoteWrite.length);
     const exporter = (endpoint: string) => ({
         endpoint,
         tls: clientTls(),
         compression: "gzip",
         timeout: "15s",
-        ...queue(),
+        ...resilience(storage, budget.queueBytes),
     });
     const remote = Object.fromEntries(s.remoteWrite.map(t => [remoteWriteExporterId(t), remoteWriteExporter(t, GATEWAY_QUEUE_DIR)]));
     const redact = ["attributes/redact", "redaction/cards", "redaction/emails"];
@@ -127,9 +132,7 @@ export function gatewayConfig(ctx: CollectorContext): OtelConfig {
             ...(cardinality ? { "attributes/cardinality": { actions: s.droppedMetricAttributes.map(key => ({ key, action: "delete" })) } } : {}),
         },
         exporters: {
-            "otlp_grpc/tempo": exporter(tempoEndpoints(ctx).otlpGrpc),
-            "otlp_http/loki": exporter(`${lokiEndpoints(ctx).write}/otlp`),
-            "otlp_http/mimir": exporter(`${mimirEndpoints(ctx).write}/otlp`),
+            ...Object.fromEntries(Object.entries(endpoints).map(([id, endpoint]) => [id, exporter(endpoint)])),
             ...remote,
         },
         service: {
